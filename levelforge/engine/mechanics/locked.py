@@ -1,0 +1,27 @@
+"""locked: a solid terrain tile that the player may enter while carrying a key.
+
+``tile`` names the terrain (e.g. a door), ``key`` the item that opens it. The
+key is not used up. NPCs and pushed items are still blocked by the tile.
+"""
+
+from __future__ import annotations
+
+from .base import Mechanic, mechanic
+
+
+@mechanic
+class Locked(Mechanic):
+    use = "locked"
+    keys = ("tile", "key")
+
+    def __init__(self, cfg, rules) -> None:
+        super().__init__(cfg, rules)
+        (self.tile,) = self.tiles_of("tile", "terrain")[:1]
+        (self.key_item,) = self.tiles_of("key", "item")[:1]
+        self.mask_name = f"locked:{self.tile}"
+
+    def prepare(self, board) -> None:
+        board.masks[self.mask_name] = (board.terrain == self.tile).reshape(-1)
+
+    def opens(self, turn, cells):
+        return turn.mask(self.mask_name, cells) & (turn.inv[:, self.key_item] > 0)

@@ -1,0 +1,65 @@
+"""move: the player walks one tile up, down, left or right.
+
+Moving also turns the player to face that way, even when the way is blocked.
+A move is blocked by solid terrain (unless a mechanic such as ``locked`` opens
+it), by an item that no mechanic lets the player take or push, and by an NPC
+unless NPCs are ``deadly`` (then the player walks into it and loses).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .base import Mechanic, mechanic
+
+
+@mechanic
+class Move(Mechanic):
+    use = "move"
+
+    def bind(self, mechanics: list[Mechanic]) -> None:
+        """Collect the other mechanics that decide what the player may enter."""
+        self.openers = [m for m in mechanics if type(m).opens is not Mechanic.opens]
+        n_codes = len(self.rules.items) + 1
+        self.blocking = np.ones(n_codes, dtype=bool)  # item code -> blocks the player
+        self.blocking[0] = False
+        self.enterers: list[tuple[Mechanic, np.ndarray]] = []
+        for m in mechanics:
+            codes = np.zeros(n_codes, dtype=bool)
+            for i in getattr(m, "passable_items", ()):
+                self.blocking[i + 1] = False
+            for i in getattr(m, "handled_items", ()):
+                codes[i + 1] = True
+                self.blocking[i + 1] = False
+            if codes.any():
+                self.enterers.append((m, codes))
+        self.npcs_block = not any(m.use == "deadly" for m in mechanics)
+
+    def act(self, turn) -> None:
+        d = self.rules.action_dir[turn.actions]
+        moving = turn.live & (d >= 0)
+        if not moving.any():
+            return
+        turn.facing = np.where(moving, d, turn.facing).astype(np.int8)
+        target = np.where(moving, turn.pos + turn.delta[d], turn.pos).astype(np.int32)
+        blocked = turn.mask("solid", target)
+        for m in self.openers:
+            opened = m.opens(turn, target)
+            if opened is not None:
+                blocked &= ~opened
+        if self.npcs_block and turn.npc_pos.shape[1]:
+            blocked |= turn.npc_at(target).any(axis=1)
+        code = turn.item_at(target)
+        holding = moving & (code > 0) & ~blocked
+        if holding.any():
+            blocked |= holding & self.blocking[code]
+            for m, codes in self.enterers:
+                trying = holding & codes[code] & ~blocked
+                if trying.any():
+                    refused = m.enter(turn, target, trying)
+                    if refused is not None:
+                        blocked |= refused
+        go = moving & ~blocked
+        turn.pos = np.where(go, target, turn.pos)
+        turn.moving = moving
+        turn.target = target

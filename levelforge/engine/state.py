@@ -1,0 +1,131 @@
+"""Engine states: B game states stored as arrays with a leading batch axis.
+
+Cells are flat indices into a level padded with one ring of solid terrain:
+a level of H x W tiles is stored as (H + 2) x (W + 2) cells, so a move from
+any playable cell stays inside the array. ``Board`` holds what never changes
+during an episode (terrain, per level); ``State`` holds what does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+import numpy as np
+
+# Directions, in the order of the move actions: up, down, left, right.
+UP, DOWN, LEFT, RIGHT = 0, 1, 2, 3
+REVERSE = np.array([DOWN, UP, RIGHT, LEFT], dtype=np.int8)
+
+
+@dataclass(frozen=True, eq=False)
+class Board:
+    """Static part of L levels of one size.
+
+    ``terrain`` is ``(L, N) uint8`` terrain-tile indices over the padded cells;
+    ``masks`` holds ``(L * N,) bool`` cell masks that mechanics derive from it
+    (``"solid"`` always). ``levels`` are the Level objects, when known.
+    """
+
+    height: int
+    width: int
+    terrain: np.ndarray
+    masks: dict[str, np.ndarray]
+    levels: tuple[Any, ...] = ()
+
+    @property
+    def stride(self) -> int:
+        """Cells per padded row (W + 2)."""
+        return self.width + 2
+
+    @property
+    def cells(self) -> int:
+        """Cells per padded level, N = (H + 2) * (W + 2)."""
+        return (self.height + 2) * (self.width + 2)
+
+    @property
+    def delta(self) -> np.ndarray:
+        """``(4,) int32`` cell offset of one step up, down, left, right."""
+        w = self.stride
+        return np.array([-w, w, -1, 1], dtype=np.int32)
+
+    def inner(self) -> np.ndarray:
+        """``(H * W,) int64`` padded cell index of each level tile in row-major order."""
+        w = self.stride
+        ys, xs = np.mgrid[1 : self.height + 1, 1 : self.width + 1]
+        return (ys * w + xs).ravel()
+
+    def cell(self, y: int, x: int) -> int:
+        """Padded flat cell of level tile (y, x)."""
+        return (y + 1) * self.stride + (x + 1)
+
+
+@dataclass(frozen=True, eq=False)
+class State:
+    """B states on one :class:`Board`. Arrays are never changed in place.
+
+    - ``level``: ``(B,) int32`` row of the board this state plays
+    - ``pos``: ``(B,) int32`` player cell
+    - ``facing``: ``(B,) int8`` direction the player last moved or tried to
+    - ``items``: ``(B, N) uint8`` item on each cell (0 none, k = item tile k-1)
+    - ``npc_pos``: ``(B, M) int32`` NPC cells (-1: none or dead)
+    - ``npc_kind``: ``(B, M) int8`` NPC tile index (-1: none)
+    - ``npc_dir``: ``(B, M) int8`` NPC heading
+    - ``inv``: ``(B, I) uint8`` carried count of each item tile
+    - ``t``: ``(B,) int32`` steps taken
+    - ``status``: ``(B,) int8`` 0 playing, 1 won, 2 lost
+    """
+
+    board: Board
+    level: np.ndarray
+    pos: np.ndarray
+    facing: np.ndarray
+    items: np.ndarray
+    npc_pos: np.ndarray
+    npc_kind: np.ndarray
+    npc_dir: np.ndarray
+    inv: np.ndarray
+    t: np.ndarray
+    status: np.ndarray
+
+    PLAYING, WON, LOST = 0, 1, 2
+
+    def __len__(self) -> int:
+        return int(self.pos.shape[0])
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The batched arrays by field name (everything but the board)."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "board"}
+
+    def take(self, idx: Any) -> "State":
+        """The states at ``idx`` (an index array, a mask or a slice)."""
+        return State(self.board, **{k: v[idx] for k, v in self.arrays().items()})
+
+    def replace(self, **changes: np.ndarray) -> "State":
+        return replace(self, **changes)
+
+    def put(self, idx: np.ndarray, other: "State") -> "State":
+        """A copy of these states with rows ``idx`` replaced by ``other``'s rows."""
+        out = {}
+        for k, v in self.arrays().items():
+            v = v.copy()
+            v[idx] = getattr(other, k)
+            out[k] = v
+        return State(self.board, **out)
+
+    @property
+    def won(self) -> np.ndarray:
+        return self.status == State.WON
+
+    @property
+    def lost(self) -> np.ndarray:
+        return self.status == State.LOST
+
+    @staticmethod
+    def concat(states: list["State"]) -> "State":
+        """Join batches that share one board."""
+        board = states[0].board
+        if any(s.board is not board for s in states):
+            raise ValueError("State.concat needs states of one board")
+        keys = states[0].arrays().keys()
+        return State(board, **{k: np.concatenate([getattr(s, k) for s in states]) for k in keys})
