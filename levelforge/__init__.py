@@ -22,3 +22,7 @@ __all__ = [
     "read_level",
     "read_levels",
 ]
+
+from .envs import register_envs as _register_envs
+
+_register_envs()

@@ -27,6 +27,7 @@ import numpy as np
 from ..errors import GameSpecError, LevelFormatError
 from ..game import GameSpec, load_game
 from .mechanics import REGISTRY, Mechanic
+from .observe import Observer
 from .rules import Rules
 from .state import DOWN, Board, State
 from .turn import Turn
@@ -112,10 +113,22 @@ class Engine:
         self.compose = lut
         # observation channels
         names = list(r.terrain) + list(r.items) + [r.player] + list(r.npcs)
-        self._extra = [(m, m.channels()) for m in self.mechanics if m.channels()]
-        for _, ch in self._extra:
+        self._player_channel = len(r.terrain) + len(r.items)
+        self._lit_planes: list[tuple[Mechanic, int]] = []
+        self._fill_planes: list[Mechanic] = []
+        fill_channels: list[int] = []
+        for m in self.mechanics:
+            ch = m.channels()
+            if not ch:
+                continue
+            if type(m).fill is not Mechanic.fill:
+                self._fill_planes.append(m)
+                fill_channels.extend(range(len(names), len(names) + len(ch)))
+            else:
+                self._lit_planes.append((m, len(names)))
             names += ch
         self.channels = tuple(names)
+        self.fill_channels = np.array(fill_channels, dtype=np.int64)
 
     def _tile_for(self, ti: int, ic: int, top: int) -> int:
         """The tile id that best shows terrain ``ti``, item ``ic`` and ``top``."""
@@ -190,6 +203,11 @@ class Engine:
             npc_pos[i, : len(c)] = c
             npc_kind[i, : len(c)] = k
         npc_dir = self.patrol.start_heading(npc_kind) if self.patrol else np.zeros_like(npc_kind)
+        if m > 254:
+            raise LevelFormatError(f"a level may hold at most 254 NPCs, got {m}")
+        npc_map = np.zeros((nl, n if m else 0), dtype=np.uint8)
+        rows, slots = np.nonzero(npc_pos >= 0)
+        npc_map[rows, npc_pos[rows, slots]] = slots + 1
         terrain = terrain.reshape(nl, n)
         board = Board(h, w, terrain, {"solid": self.rules.terrain_solid[terrain].reshape(-1)}, tuple(levels))
         for mech in self.mechanics:
@@ -203,6 +221,7 @@ class Engine:
             npc_pos=npc_pos,
             npc_kind=npc_kind,
             npc_dir=npc_dir,
+            npc_map=npc_map,
             inv=np.zeros((nl, len(self.rules.items)), dtype=np.uint8),
             t=np.zeros(nl, dtype=np.int32),
             status=np.zeros(nl, dtype=np.int8),
@@ -243,6 +262,7 @@ class Engine:
             npc_pos=turn.npc_pos,
             npc_kind=turn.npc_kind,
             npc_dir=turn.npc_dir,
+            npc_map=turn.npc_map,
             inv=turn.inv,
             t=states.t + live,
             status=status,
@@ -271,36 +291,33 @@ class Engine:
 
     def observe(self, states: State) -> np.ndarray:
         """``(B, C, H, W) uint8`` observation planes (see :attr:`channels`)."""
-        b = states.board
-        nb = len(states)
-        c = len(self.channels)
-        obs = np.zeros((nb, c, b.cells), dtype=np.uint8)
-        self.encode(states, obs)
-        hp, wp = b.height + 2, b.width + 2
-        return np.ascontiguousarray(obs.reshape(nb, c, hp, wp)[:, :, 1:-1, 1:-1])
+        obs = Observer(self, states.board, len(states))
+        obs.write(states)
+        return obs.array
 
-    def encode(self, states: State, obs: np.ndarray) -> None:
-        """Write all planes of ``states`` into zeroed ``obs`` of shape ``(B, C, N)``."""
-        r = self.rules
-        nt, ni = len(r.terrain), len(r.items)
-        terr = states.board.terrain[states.level]
-        np.equal(terr[:, None, :], np.arange(nt, dtype=np.uint8)[None, :, None], out=obs[:, :nt].view(bool))
-        if ni:
-            np.equal(
-                states.items[:, None, :],
-                np.arange(1, ni + 1, dtype=np.uint8)[None, :, None],
-                out=obs[:, nt : nt + ni].view(bool),
-            )
-        rows = np.arange(len(states))
-        obs[rows, nt + ni, states.pos] = 1
-        alive = states.npc_pos >= 0
-        if alive.any():
-            bi, j = np.nonzero(alive)
-            obs[bi, nt + ni + 1 + states.npc_kind[bi, j], states.npc_pos[bi, j]] = 1
-        k = nt + ni + 1 + len(r.npcs)
-        for mech, ch in self._extra:
-            mech.encode(states, obs[:, k : k + len(ch)])
-            k += len(ch)
+    def lit(self, states: State) -> tuple[np.ndarray, np.ndarray]:
+        """Sparse planes: ``(B, j)`` channels and ``(B, j)`` padded cells set to 1
+        (cell -1: none): the player, the NPCs, and the mechanics' lit planes."""
+        nb = len(states)
+        player = self._player_channel
+        chans = [np.full((nb, 1), player, dtype=np.int64)]
+        cells = [states.pos[:, None].astype(np.int64)]
+        if states.npc_pos.shape[1]:
+            chans.append(player + 1 + states.npc_kind.astype(np.int64))
+            cells.append(states.npc_pos.astype(np.int64))
+        for m, first in self._lit_planes:
+            got = m.lit(states)
+            if got is not None:
+                chans.append(first + got[0].astype(np.int64))
+                cells.append(got[1].astype(np.int64))
+        if len(chans) == 1:
+            return chans[0], cells[0]
+        return np.concatenate(chans, axis=1), np.concatenate(cells, axis=1)
+
+    def fills(self, states: State) -> np.ndarray | None:
+        """``(B, len(fill_channels)) uint8`` values of the whole-plane channels."""
+        parts = [m.fill(states) for m in self._fill_planes]
+        return np.concatenate(parts, axis=1) if parts else None
 
     def grid(self, states: State) -> np.ndarray:
         """``(B, H, W) uint8`` tile ids showing each state (for text and pictures)."""
@@ -330,8 +347,10 @@ class Engine:
             states.pos.astype(np.int16).view(np.uint8).reshape(nb, 2),
             states.status.view(np.uint8)[:, None],
         ]
-        if self.rules.items:
-            parts.append(states.items[:, open_cells])
+        if len(self.rules.items) == 1:  # one item kind: a bit per cell is enough
+            parts.append(np.packbits(np.take(states.items, open_cells, axis=1), axis=1))
+        elif self.rules.items:
+            parts.append(np.take(states.items, open_cells, axis=1))
         for m in self.mechanics:
             parts.extend(m.key(states))
         return np.ascontiguousarray(np.concatenate(parts, axis=1))

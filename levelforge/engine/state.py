@@ -60,6 +60,19 @@ class Board:
         return (y + 1) * self.stride + (x + 1)
 
 
+_ROW_OFFSETS: dict[tuple[int, int], np.ndarray] = {}
+
+
+def _row_offsets(b: int, n: int) -> np.ndarray:
+    got = _ROW_OFFSETS.get((b, n))
+    if got is None:
+        got = np.arange(b, dtype=np.int64) * n
+        got.setflags(write=False)
+        if len(_ROW_OFFSETS) < 64:
+            _ROW_OFFSETS[(b, n)] = got
+    return got
+
+
 @dataclass(frozen=True, eq=False)
 class State:
     """B states on one :class:`Board`. Arrays are never changed in place.
@@ -71,6 +84,9 @@ class State:
     - ``npc_pos``: ``(B, M) int32`` NPC cells (-1: none or dead)
     - ``npc_kind``: ``(B, M) int8`` NPC tile index (-1: none)
     - ``npc_dir``: ``(B, M) int8`` NPC heading
+    - ``npc_map``: ``(B, N) uint8`` 1 + the NPC on each cell, 0 none (derived
+      from ``npc_pos``, kept so that "is an NPC here?" is one look-up;
+      ``(B, 0)`` when M = 0)
     - ``inv``: ``(B, I) uint8`` carried count of each item tile
     - ``t``: ``(B,) int32`` steps taken
     - ``status``: ``(B,) int8`` 0 playing, 1 won, 2 lost
@@ -84,6 +100,7 @@ class State:
     npc_pos: np.ndarray
     npc_kind: np.ndarray
     npc_dir: np.ndarray
+    npc_map: np.ndarray
     inv: np.ndarray
     t: np.ndarray
     status: np.ndarray
@@ -92,6 +109,16 @@ class State:
 
     def __len__(self) -> int:
         return int(self.pos.shape[0])
+
+    def offsets(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(B,) int64`` offsets of each row in flat ``(B*N)`` state grids and in
+        flat ``(L*N)`` board masks (cached: ``level`` never changes in place)."""
+        got = self.__dict__.get("_offsets")
+        if got is None or got[0] is not self.level:
+            n = self.board.cells
+            got = (self.level, _row_offsets(len(self), n), self.level.astype(np.int64) * n)
+            object.__setattr__(self, "_offsets", got)
+        return got[1], got[2]
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The batched arrays by field name (everything but the board)."""

@@ -22,8 +22,7 @@ class Turn:
         self.board = b
         self.actions = actions
         self.live = state.status == State.PLAYING
-        self.base = np.arange(len(state), dtype=np.int64) * n  # row offset in flat items
-        self.cell_base = state.level.astype(np.int64) * n  # row offset in flat board masks
+        self.base, self.cell_base = state.offsets()
         self.delta = b.delta
         self.pos = state.pos
         self.facing = state.facing
@@ -31,27 +30,29 @@ class Turn:
         self.npc_pos = state.npc_pos
         self.npc_kind = state.npc_kind
         self.npc_dir = state.npc_dir
+        self.npc_map = state.npc_map
         self.inv = state.inv
         self.status = state.status
+        self.playing = self.live.copy()
         self.events: dict[str, np.ndarray] = {}
         # set by the move phase
         self.moving = np.zeros(len(state), dtype=bool)
         self.target = state.pos
-        # cells whose item changed, for conditions that track items: (from, to), -1 = none
-        self.item_moves: list[tuple[np.ndarray, np.ndarray]] = []
+        # items moved this turn, for conditions that track them: (rows, from cells, to cells)
+        self.item_moves: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
 
     # -- reading ---------------------------------------------------------------
     def mask(self, name: str, cells: np.ndarray) -> np.ndarray:
         """Board mask ``name`` at ``cells`` (one cell per state)."""
-        return self.board.masks[name][self.cell_base + cells]
+        return np.take(self.board.masks[name], self.cell_base + cells)
 
     def item_at(self, cells: np.ndarray) -> np.ndarray:
         """``(B,) uint8`` item code at ``cells``."""
-        return self.items.reshape(-1)[self.base + cells]
+        return np.take(self.items, self.base + cells)
 
     def npc_at(self, cells: np.ndarray) -> np.ndarray:
-        """``(B, M) bool``: NPC m stands on the state's cell."""
-        return self.npc_pos == cells[:, None]
+        """``(B,) uint8``: 1 + the NPC standing on each state's cell, 0 if none."""
+        return np.take(self.npc_map, self.base + cells)
 
     # -- writing ---------------------------------------------------------------
     def items_for_write(self) -> np.ndarray:
@@ -71,17 +72,26 @@ class Turn:
 
     def end(self, mask: np.ndarray, outcome: int) -> None:
         """Finish the still-live states in ``mask`` as WON or LOST."""
-        mask = mask & (self.status == State.PLAYING)
+        mask = mask & self.playing
         if mask.any():
             if self.status is self.state.status:
                 self.status = self.status.copy()
             self.status[mask] = outcome
+            self.playing &= ~mask
 
     def emit(self, event: str, counts: np.ndarray) -> None:
         """Add per-state counts of a reward event."""
         prev = self.events.get(event)
         self.events[event] = counts if prev is None else prev + counts
 
-    @property
-    def playing(self) -> np.ndarray:
-        return self.status == State.PLAYING
+    def npcs_for_write(self) -> None:
+        """Make the NPC arrays this turn's own before changing them in place."""
+        s = self.state
+        if self.npc_pos is s.npc_pos:
+            self.npc_pos = self.npc_pos.copy()
+        if self.npc_kind is s.npc_kind:
+            self.npc_kind = self.npc_kind.copy()
+        if self.npc_dir is s.npc_dir:
+            self.npc_dir = self.npc_dir.copy()
+        if self.npc_map is s.npc_map:
+            self.npc_map = self.npc_map.copy()

@@ -29,19 +29,23 @@ class Attack(Mechanic):
         hit = turn.live & (turn.actions == self.action)
         if not turn.npc_pos.shape[1] or not hit.any():
             return
-        cell = turn.pos + turn.delta[turn.facing]
-        kill = turn.npc_at(cell) & hit[:, None]
-        if kill.any():
-            turn.npc_pos = np.where(kill, -1, turn.npc_pos).astype(np.int32)
-            turn.npc_kind = np.where(kill, -1, turn.npc_kind).astype(np.int8)
-            turn.emit("kill", kill.sum(axis=1).astype(np.float32))
+        cell = turn.pos + np.take(turn.delta, turn.facing)
+        victim = turn.npc_at(cell) * hit
+        if victim.any():
+            rows = np.flatnonzero(victim)
+            slot = victim[rows].astype(np.int64) - 1
+            turn.npcs_for_write()
+            turn.npc_pos[rows, slot] = -1
+            turn.npc_kind[rows, slot] = -1
+            turn.npc_map.reshape(-1)[turn.base[rows] + cell[rows]] = 0
+            turn.emit("kill", (victim != 0).astype(np.float32))
 
     def channels(self) -> list[str]:
         return ["facing"]
 
-    def encode(self, state, planes) -> None:
+    def lit(self, state):
         cell = state.pos + state.board.delta[state.facing]
-        planes[np.arange(len(state)), 0, cell] = 1
+        return np.zeros((len(state), 1), dtype=np.int64), cell[:, None]
 
     def key(self, state):
         return [state.facing.view(np.uint8)[:, None]]

@@ -78,8 +78,14 @@ class Mechanic:
         """Names of the extra observation planes this mechanic adds."""
         return []
 
-    def encode(self, state: "State", planes: np.ndarray) -> None:
-        """Fill this mechanic's planes: ``planes`` is ``(B, k, N) uint8``, zeroed."""
+    def lit(self, state: "State") -> tuple[np.ndarray, np.ndarray] | None:
+        """Sparse planes: ``(B, j)`` plane numbers (0..k-1, own planes) and
+        ``(B, j)`` cells that are 1; a cell of -1 lights nothing."""
+        return None
+
+    def fill(self, state: "State") -> np.ndarray | None:
+        """Whole-plane values: ``(B, k) uint8``, plane p of row b all equal to it."""
+        return None
 
     def key(self, state: "State") -> list[np.ndarray]:
         """Extra ``(B, k) uint8`` parts of a state's search key."""

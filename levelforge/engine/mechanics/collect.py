@@ -26,7 +26,7 @@ class Collect(Mechanic):
 
     def after_move(self, turn) -> None:
         code = turn.item_at(turn.pos)
-        got = turn.playing & self.collectible[code]
+        got = turn.playing & np.take(self.collectible, code)
         if not got.any():
             return
         rows = np.flatnonzero(got)
@@ -39,9 +39,8 @@ class Collect(Mechanic):
     def channels(self) -> list[str]:
         return [f"carrying_{self.rules.items[i]}" for i in self.passable_items]
 
-    def encode(self, state, planes) -> None:
-        for k, i in enumerate(self.passable_items):
-            planes[:, k, :] = (state.inv[:, i] > 0)[:, None]
+    def fill(self, state):
+        return (state.inv[:, self.passable_items] > 0).view(np.uint8)
 
     def key(self, state):
         return [state.inv[:, self.passable_items]]

@@ -16,4 +16,4 @@ class Deadly(Mechanic):
 
     def check(self, turn) -> None:
         if turn.npc_pos.shape[1]:
-            turn.end(turn.npc_at(turn.pos).any(axis=1), State.LOST)
+            turn.end(turn.npc_at(turn.pos) != 0, State.LOST)

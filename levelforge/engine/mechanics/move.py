@@ -36,25 +36,25 @@ class Move(Mechanic):
         self.npcs_block = not any(m.use == "deadly" for m in mechanics)
 
     def act(self, turn) -> None:
-        d = self.rules.action_dir[turn.actions]
+        d = np.take(self.rules.action_dir, turn.actions)
         moving = turn.live & (d >= 0)
         if not moving.any():
             return
         turn.facing = np.where(moving, d, turn.facing).astype(np.int8)
-        target = np.where(moving, turn.pos + turn.delta[d], turn.pos).astype(np.int32)
+        target = turn.pos + np.take(turn.delta, d) * moving
         blocked = turn.mask("solid", target)
         for m in self.openers:
             opened = m.opens(turn, target)
             if opened is not None:
                 blocked &= ~opened
         if self.npcs_block and turn.npc_pos.shape[1]:
-            blocked |= turn.npc_at(target).any(axis=1)
+            blocked |= turn.npc_at(target) != 0
         code = turn.item_at(target)
         holding = moving & (code > 0) & ~blocked
         if holding.any():
-            blocked |= holding & self.blocking[code]
+            blocked |= holding & np.take(self.blocking, code)
             for m, codes in self.enterers:
-                trying = holding & codes[code] & ~blocked
+                trying = holding & np.take(codes, code) & ~blocked
                 if trying.any():
                     refused = m.enter(turn, target, trying)
                     if refused is not None:

@@ -2,15 +2,13 @@
 
 Each NPC kind has a period ``every`` and a starting ``heading``. On step n
 (1, 2, 3, ...) every living NPC whose ``n % every == 0`` tries to move one tile
-in its heading; NPCs try in reading order of their starting tiles. The move
-fails, and the NPC turns round instead (moving again on its next turn), when
-the tile ahead
+in its heading. NPCs move one at a time, in reading order of their starting
+tiles, each seeing where the earlier ones went. The move fails, and the NPC
+turns round instead (moving again on its next turn), when the tile ahead
 
 - is solid terrain (walls, and doors even when the player holds a key),
-- holds an item,
-- holds another NPC at the start of this step (so NPCs never swap or follow
-  into a tile being vacated), or
-- is also the target of an NPC earlier in reading order that can move.
+- holds an item, or
+- holds another NPC at that moment.
 
 An NPC may move onto the player (see ``deadly``).
 
@@ -61,31 +59,49 @@ class Patrol(Mechanic):
             self.heading[i] = HEADINGS[heading]
             self.moving[i] = True
         self.period = math.lcm(*(int(e) for e in self.every[:-1][self.moving[:-1]])) if self.moving.any() else 1
+        # [kind, (t + 1) % period] -> moves on that step; kind -1 (dead) is the last row
+        step = np.arange(self.period)
+        self._due = self.moving[:, None] & (step[None, :] % self.every[:, None] == 0)
+        # the same, flat, with "no NPC" first: index (kind + 1) * period + phase
+        self._due_flat = np.concatenate([self._due[-1:], self._due[:-1]]).reshape(-1)
 
     def due(self, t: np.ndarray, kind: np.ndarray) -> np.ndarray:
         """``(B, M) bool``: NPCs that move on the step after ``t`` steps."""
-        return self.moving[kind] & ((t[:, None] + 1) % self.every[kind] == 0)
+        return self._due[kind, ((t + 1) % self.period)[:, None]]
 
     def world(self, turn) -> None:
-        npos = turn.npc_pos
-        m = npos.shape[1]
+        m = turn.npc_pos.shape[1]
         if not m:
             return
-        due = self.due(turn.state.t, turn.npc_kind) & (npos >= 0) & turn.playing[:, None]
-        if not due.any():
-            return
-        delta = turn.delta[turn.npc_dir]
-        tgt = np.where(due, npos + delta, 0)
-        free = ~turn.board.masks["solid"][turn.cell_base[:, None] + tgt]
-        free &= turn.items.reshape(-1)[turn.base[:, None] + tgt] == 0
-        free &= ~(tgt[:, :, None] == npos[:, None, :]).any(axis=2)
-        can = due & free
-        if m > 1:
-            earlier = np.tri(m, m, -1, dtype=bool)  # [i, j]: j before i
-            clash = (tgt[:, :, None] == tgt[:, None, :]) & earlier & can[:, None, :]
-            can &= ~clash.any(axis=2)
-        turn.npc_pos = np.where(can, tgt, npos).astype(np.int32)
-        turn.npc_dir = np.where(due & ~can, REVERSE[turn.npc_dir], turn.npc_dir).astype(np.int8)
+        phase = (turn.state.t + 1) % self.period
+        playing = turn.playing
+        solid = turn.board.masks["solid"]
+        owned = False
+        for j in range(m):
+            # _due_flat row 0 is "no NPC" (kind -1), so index (kind + 1)
+            due = np.take(self._due_flat, (turn.npc_kind[:, j] + 1) * self.period + phase)
+            due &= playing
+            if not due.any():
+                continue
+            if not owned:
+                turn.npcs_for_write()
+                owned = True
+            pos = turn.npc_pos[:, j]
+            heading = turn.npc_dir[:, j]
+            tgt = pos + np.take(turn.delta, heading)
+            free = ~np.take(solid, turn.cell_base + tgt)
+            free &= np.take(turn.items, turn.base + tgt) == 0
+            free &= np.take(turn.npc_map, turn.base + tgt) == 0
+            go = due & free
+            if go.any():
+                rows = np.flatnonzero(go)
+                flat = turn.npc_map.reshape(-1)
+                flat[turn.base[rows] + pos[rows]] = 0
+                flat[turn.base[rows] + tgt[rows]] = j + 1
+                turn.npc_pos[rows, j] = tgt[rows]
+            back = due & ~free
+            if back.any():
+                turn.npc_dir[back, j] = REVERSE[heading[back]]
 
     def start_heading(self, kind: np.ndarray) -> np.ndarray:
         return np.where(kind >= 0, self.heading[np.maximum(kind, 0)], 0).astype(np.int8)
@@ -93,15 +109,11 @@ class Patrol(Mechanic):
     def channels(self) -> list[str]:
         return ["npc_heading_up", "npc_heading_down", "npc_heading_left", "npc_heading_right", "npc_moves_next"]
 
-    def encode(self, state, planes) -> None:
-        alive = state.npc_pos >= 0
-        if not alive.any():
-            return
-        b, j = np.nonzero(alive)
-        cells = state.npc_pos[b, j]
-        planes[b, state.npc_dir[b, j], cells] = 1
-        due = self.due(state.t, state.npc_kind)[b, j]
-        planes[b[due], 4, cells[due]] = 1
+    def lit(self, state):
+        cells = state.npc_pos
+        due = self.due(state.t, state.npc_kind)
+        planes = np.concatenate([state.npc_dir, np.full_like(state.npc_dir, 4)], axis=1)
+        return planes, np.concatenate([cells, np.where(due, cells, -1)], axis=1)
 
     def key(self, state):
         if not state.npc_pos.shape[1]:

@@ -24,10 +24,10 @@ class Push(Mechanic):
         rows = np.flatnonzero(trying)
         tgt = target[rows]
         beyond = tgt + turn.delta[turn.facing[rows]]
-        ok = ~turn.board.masks["solid"][turn.cell_base[rows] + beyond]
-        ok &= turn.items.reshape(-1)[turn.base[rows] + beyond] == 0
+        ok = ~np.take(turn.board.masks["solid"], turn.cell_base[rows] + beyond)
+        ok &= np.take(turn.items, turn.base[rows] + beyond) == 0
         if turn.npc_pos.shape[1]:
-            ok &= ~(turn.npc_pos[rows] == beyond[:, None]).any(axis=1)
+            ok &= np.take(turn.npc_map, turn.base[rows] + beyond) == 0
         refused = np.zeros_like(trying)
         refused[rows[~ok]] = True
         if ok.any():

@@ -1,0 +1,108 @@
+"""Observation planes of engine states, written in full or updated in place.
+
+Planes, in order (``Engine.channels`` names them):
+
+1. one per terrain tile (static for a level),
+2. one per item tile,
+3. the player, then one per NPC kind,
+4. the extra planes of each mechanic, either *filled* (a whole plane of one
+   value, e.g. ``carrying_key``) or *lit* (a few cells set, e.g. ``facing``).
+
+Terrain and item planes are dense; the player, NPC and lit planes are sparse
+(a few cells per state), which is what makes in-place updates cheap: a step
+clears the cells the old states lit and lights those of the new states,
+rewrites item planes only for the states whose items changed, and never
+touches terrain.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .state import Board, State
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .core import Engine
+
+
+class Observer:
+    """A ``(B, C, H, W) uint8`` observation buffer for states on one board."""
+
+    def __init__(self, engine: "Engine", board: Board, batch: int) -> None:
+        self.engine = engine
+        r = engine.rules
+        self.nt, self.ni = len(r.terrain), len(r.items)
+        self.c = len(engine.channels)
+        self.h, self.w = board.height, board.width
+        self.hw = self.h * self.w
+        # One spare byte at the end absorbs writes for "no cell" (-1).
+        self._flat = np.zeros(batch * self.c * self.hw + 1, dtype=np.uint8)
+        self.array = self._flat[:-1].reshape(batch, self.c, self.h, self.w)
+        self._trash = batch * self.c * self.hw
+        inner = np.full(board.cells + 1, -1, dtype=np.int64)  # padded cell -> inner index; [-1] for -1
+        inner[board.inner()] = np.arange(self.hw)
+        self._inner = inner
+        self._inner_cells = board.inner()
+        self._row_stride = self.c * self.hw
+        self._terrain_codes = np.arange(self.nt, dtype=np.uint8)[None, :, None]
+        self._item_codes = np.arange(1, self.ni + 1, dtype=np.uint8)[None, :, None]
+        self._fill_at = engine.fill_channels
+        self._base_cache: tuple[int, np.ndarray] = (0, np.zeros(0, dtype=np.int64))
+
+    # -- pieces ------------------------------------------------------------------
+    def _terrain(self, states: State, rows: np.ndarray) -> None:
+        terr = states.board.terrain[states.level][:, self._inner_cells]
+        out = (terr[:, None, :] == self._terrain_codes).view(np.uint8)
+        self.array.reshape(-1, self.c, self.hw)[rows, : self.nt] = out
+
+    def _items(self, states: State, rows: np.ndarray) -> None:
+        if self.ni:
+            it = states.items[:, self._inner_cells]
+            out = (it[:, None, :] == self._item_codes).view(np.uint8)
+            self.array.reshape(-1, self.c, self.hw)[rows, self.nt : self.nt + self.ni] = out
+
+    def _fills(self, states: State, rows: np.ndarray) -> None:
+        vals = self.engine.fills(states)
+        if vals is not None:
+            self.array.reshape(-1, self.c, self.hw)[rows[:, None], self._fill_at[None, :], :] = vals[:, :, None]
+
+    def _light(self, states: State, rows: np.ndarray, value: int) -> None:
+        ch, cells = self.engine.lit(states)
+        inner = self._inner[cells]
+        idx = (rows[:, None] * self._row_stride + ch * self.hw) + inner
+        idx[inner < 0] = self._trash
+        self._flat[idx] = value
+
+    # -- public ------------------------------------------------------------------
+    def write(self, states: State, rows: np.ndarray | None = None) -> None:
+        """Write every plane of ``states`` into buffer rows ``rows`` (default: all)."""
+        rows = np.arange(len(states)) if rows is None else np.asarray(rows)
+        self.array[rows] = 0
+        self._terrain(states, rows)
+        self._items(states, rows)
+        self._fills(states, rows)
+        self._light(states, rows, 1)
+
+    def update(self, old: State, new: State) -> None:
+        """Turn the buffer, holding ``old`` (all rows), into ``new``'s planes.
+
+        ``new`` must come from ``Engine.step(old, ...)``: same levels.
+        """
+        rows = self._all_rows(len(new))
+        self._light(old, rows, 0)
+        if new.items is not old.items:
+            changed = np.flatnonzero((new.items != old.items).any(axis=1))
+            if len(changed):
+                self._items(new.take(changed), changed)
+        if new.inv is not old.inv and self._fill_at.size:
+            changed = np.flatnonzero((new.inv != old.inv).any(axis=1))
+            if len(changed):
+                self._fills(new.take(changed), changed)
+        self._light(new, rows, 1)
+
+    def _all_rows(self, n: int) -> np.ndarray:
+        if self._base_cache[0] != n:
+            self._base_cache = (n, np.arange(n, dtype=np.int64))
+        return self._base_cache[1]

@@ -1,0 +1,109 @@
+"""TileEnv: one level at a time as a Gymnasium environment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from ..engine import Engine, State
+from ..game import GameSpec, load_game
+from .sources import LevelPool
+
+
+class TileEnv(gym.Env):
+    """A levelforge game as a single Gymnasium environment.
+
+    Observation: ``(C, H, W) uint8`` planes of 0/1, one per base tile
+    (terrain, items, the player, each NPC kind) and then the game's extra
+    planes (``env.channels`` names them all), e.g. for dungeon ``carrying_key``
+    (all ones while a key is carried), ``facing`` (the tile the avatar faces),
+    the NPCs' headings and ``npc_moves_next``. ``H, W`` is the game's default
+    size, or the largest level of the source; smaller levels are padded with
+    solid terrain at the bottom and right.
+
+    Episodes end (``terminated``) when the level is won or lost, and are
+    truncated after the game's ``max_steps``. ``info`` holds ``level_id``,
+    ``level_name``, ``won`` and ``steps``.
+
+    ``levels``: a level source (see :mod:`levelforge.envs.sources`).
+    ``reset(options={"level": Level})`` plays that level next.
+    """
+
+    metadata = {"render_modes": ["rgb_array", "ansi"], "render_fps": 8}
+
+    def __init__(
+        self,
+        game: str | GameSpec = "dungeon",
+        levels: Any = None,
+        render_mode: str | None = None,
+        max_steps: int | None = None,
+        size: tuple[int, int] | None = None,
+        tile_size: int = 16,
+    ) -> None:
+        self.spec_game = load_game(game)
+        self.engine = Engine(self.spec_game)
+        self.pool = LevelPool(self.engine, levels, slots=1, size=size)
+        h, w = self.pool.size
+        self.channels = self.engine.channels
+        self.observation_space = spaces.Box(0, 1, (len(self.channels), h, w), dtype=np.uint8)
+        self.action_space = spaces.Discrete(self.engine.n_actions)
+        self.max_steps = int(max_steps or self.spec_game.max_steps)
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']}, got {render_mode!r}")
+        self.render_mode = render_mode
+        self.tile_size = tile_size
+        self.state: State | None = None
+        self.level = None
+        self._slot = np.zeros(1, dtype=np.int64)
+
+    @property
+    def action_names(self) -> tuple[str, ...]:
+        return self.spec_game.actions
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        super().reset(seed=seed)
+        if seed is not None:
+            self.pool.reset_order()
+        level = (options or {}).get("level")
+        if level is not None:
+            self.state = self.engine.load([level], size=self.pool.size, max_npcs=self.pool.max_npcs)
+            self.level = level
+        else:
+            self.state, (self.level,) = self.pool.draw(self.np_random, self._slot)
+        return self.engine.observe(self.state)[0], self._info()
+
+    def step(self, action):
+        if self.state is None:
+            raise RuntimeError("call reset() before step()")
+        a = int(action)
+        if not 0 <= a < self.engine.n_actions:
+            raise ValueError(f"action must be in [0, {self.engine.n_actions}), got {action!r}")
+        self.state, reward, terminated = self.engine.step(self.state, np.array([a], dtype=np.int64))
+        term = bool(terminated[0])
+        truncated = not term and int(self.state.t[0]) >= self.max_steps
+        return self.engine.observe(self.state)[0], float(reward[0]), term, truncated, self._info()
+
+    def _info(self) -> dict[str, Any]:
+        s = self.state
+        return {
+            "level_id": self.level.id,
+            "level_name": self.level.name,
+            "won": bool(s.status[0] == State.WON),
+            "steps": int(s.t[0]),
+        }
+
+    def grid(self) -> np.ndarray:
+        """``(H, W) uint8`` tile ids showing the current state."""
+        return self.engine.grid(self.state)[0]
+
+    def render(self):
+        if self.render_mode is None or self.state is None:
+            return None
+        from .. import render
+
+        if self.render_mode == "ansi":
+            return render.ansi(self.spec_game, self.grid(), colour=False)
+        return render.render_grid(self.spec_game, self.grid(), self.tile_size)

@@ -1,0 +1,148 @@
+"""Level sources for the environments, and the pool that serves resets.
+
+A *level source* is one of:
+
+- a :class:`~levelforge.level.Level`, or a list of them;
+- a path: a level file, or a folder of ``*.txt`` level files;
+- ``None``: the game's own corpus (``games/<name>/levels``);
+- a callable ``f(rng) -> Level`` taking a ``numpy.random.Generator``: endless
+  levels (e.g. a generator model); called once per reset.
+
+Finite sources are served in shuffled order: each pass over the levels is a
+new permutation drawn from the environment's seeded generator, so the same
+seed gives the same sequence of levels.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from ..engine import Engine, State
+from ..errors import LevelFormatError
+from ..game import game_levels_dir
+from ..level import Level, max_size, read_levels
+
+LevelFactory = Callable[[np.random.Generator], Level]
+
+
+def resolve_levels(source: Any, engine: Engine) -> list[Level] | LevelFactory:
+    """A finite source as a list of levels, or a callable source as is."""
+    spec = engine.spec
+    if source is None:
+        d = game_levels_dir(spec)
+        if d is None:
+            raise LevelFormatError(f"game {spec.name!r} ships no levels; pass levels=...")
+        source = d
+    if isinstance(source, Level):
+        return [source]
+    if isinstance(source, (str, Path)):
+        return read_levels(source, spec)
+    if callable(source):
+        return source
+    levels = list(source)
+    if not levels:
+        raise LevelFormatError("the level source is empty")
+    for lv in levels:
+        if not isinstance(lv, Level):
+            raise TypeError(f"level sources hold Level objects, got {type(lv).__name__}")
+    return levels
+
+
+class LevelPool:
+    """Initial states for environment resets, drawn reproducibly.
+
+    All states it serves share one :class:`Board`, of ``size`` (height,
+    width) and room for ``max_npcs`` NPCs, so a batch of environments can
+    step together whatever levels they play. For a finite source the board
+    holds every level once and a reset only copies a row of initial state;
+    for a callable source the board has one row per environment slot, and a
+    reset writes the new level's terrain into that slot's row.
+    """
+
+    def __init__(self, engine: Engine, source: Any, slots: int, size: tuple[int, int] | None = None) -> None:
+        self.engine = engine
+        spec = engine.spec
+        self.levels = resolve_levels(source, engine)
+        lim = spec.constraints.get("npcs")
+        self.max_npcs = int(lim[1]) if isinstance(lim, list) and len(lim) == 2 else None
+        if isinstance(self.levels, list):
+            if size is None:
+                size = (max(lv.height for lv in self.levels), max(lv.width for lv in self.levels))
+                size = (max(size[0], spec.height), max(size[1], spec.width))
+            self.size = size
+            self.bank = engine.load(self.levels, size=size, max_npcs=self.max_npcs)
+            self.board = self.bank.board
+            self._order = np.arange(0)
+            self._cursor = 0
+        else:
+            self.size = size or (spec.height, spec.width)
+            if self.max_npcs is None:
+                self.max_npcs = 8
+            hmax, wmax = max_size(spec)
+            if self.size[0] > hmax or self.size[1] > wmax:
+                raise LevelFormatError(f"size {self.size} exceeds the game's maximum {hmax} x {wmax}")
+            self.bank = None
+            placeholder = engine.load([_placeholder(engine)], size=self.size, max_npcs=self.max_npcs)
+            self.board = _slot_board(engine, placeholder, slots)
+
+    def reset_order(self) -> None:
+        """Forget the current pass (called when the environment is re-seeded)."""
+        self._order = np.arange(0)
+        self._cursor = 0
+
+    def _next_indices(self, rng: np.random.Generator, k: int) -> np.ndarray:
+        n = len(self.levels)
+        out = np.empty(k, dtype=np.int64)
+        filled = 0
+        while filled < k:
+            if self._cursor >= len(self._order):
+                self._order = rng.permutation(n)
+                self._cursor = 0
+            take = min(k - filled, len(self._order) - self._cursor)
+            out[filled : filled + take] = self._order[self._cursor : self._cursor + take]
+            self._cursor += take
+            filled += take
+        return out
+
+    def draw(self, rng: np.random.Generator, slots: np.ndarray) -> tuple[State, list[Level]]:
+        """Initial states (on :attr:`board`) for the environment ``slots``, and their levels."""
+        if self.bank is not None:
+            idx = self._next_indices(rng, len(slots))
+            return self.bank.take(idx), [self.levels[i] for i in idx]
+        levels = [self.levels(rng) for _ in slots]
+        for lv in levels:
+            if not isinstance(lv, Level):
+                raise TypeError(f"a level source callable must return Level objects, got {type(lv).__name__}")
+        fresh = self.engine.load(levels, size=self.size, max_npcs=self.max_npcs)
+        n = self.board.cells
+        self.board.terrain[slots] = fresh.board.terrain
+        for name, mask in self.board.masks.items():
+            if name.startswith("_"):
+                continue
+            mask.reshape(-1, n)[slots] = fresh.board.masks[name].reshape(-1, n)
+        self.board.masks.pop("_open_cells", None)
+        return fresh.replace(board=self.board, level=np.asarray(slots, dtype=np.int32)), levels
+
+
+def _placeholder(engine: Engine) -> Level:
+    """A tiny valid level: ground with one player, to size slot boards."""
+    spec = engine.spec
+    grid = np.full((3, 3), spec.tile(spec.ground).id, dtype=np.uint8)
+    grid[1, 1] = spec.player_tile.id
+    return Level(spec.name, grid)
+
+
+def _slot_board(engine: Engine, one: State, slots: int):
+    b = one.board
+    from ..engine.state import Board
+
+    terrain = np.repeat(b.terrain, slots, axis=0)
+    masks = {k: np.tile(v, slots) for k, v in b.masks.items() if not k.startswith("_")}
+    return Board(b.height, b.width, terrain, masks)
+
+
+def level_names(levels: Sequence[Level]) -> list[str]:
+    return [lv.name or lv.id for lv in levels]

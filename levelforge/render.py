@@ -1,0 +1,361 @@
+"""The one renderer of levelforge: levels as RGB images, PNG files and ANSI text.
+
+Every image is a ``(height, width, 3) uint8`` RGB array. A level of ``(H, W)``
+tile ids renders to ``(H * tile, W * tile, 3)``: each tile id has one tile
+image of ``(tile, tile, 3)``, drawn procedurally from the game's colours and
+cached per game and size, and :func:`render_grid` assembles a level by
+indexing that atlas (no Python loop over cells).
+
+How a tile is drawn, by the layer of each of its parts:
+
+- ``terrain`` fills the square; solid terrain gets a bevel (lighter top/left
+  edge, darker bottom/right edge), other terrain a faint darker grid line.
+- ``item`` is a diamond, ``player`` a circle and ``npc`` a triangle with eyes,
+  each with a dark outline, drawn over the game's ground colour.
+- a composite tile draws its parts in layer order terrain -> item -> player
+  -> npc; its own colour paints its top part (Sokoban's box on a goal is the
+  composite's green, not the plain box's brown).
+
+Shapes are drawn as numpy masks at 4x the tile size and averaged down, so
+edges are anti-aliased at every size from 4 to 64 pixels.
+
+:func:`write_png` / :func:`read_png` are a small PNG codec on stdlib ``zlib``
+and ``struct``; :func:`ansi` prints a level as coloured text and
+:func:`contact_sheet` lays out many images in one.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Sequence
+
+import numpy as np
+
+from .game import LAYERS, GameSpec, Tile
+
+if TYPE_CHECKING:
+    from .level import Level
+
+RGB = tuple[int, int, int]
+Mask = np.ndarray  # (S, S) bool
+Shape = Callable[[np.ndarray, np.ndarray], Mask]
+
+TILE_MIN, TILE_MAX = 4, 64
+SUPERSAMPLE = 4
+_LAYER_RANK = {name: i for i, name in enumerate(LAYERS)}
+_OUTLINE = 0.55  # outline colour = shape colour * this
+_EYE: RGB = (16, 16, 20)
+
+
+# -- tile images -----------------------------------------------------------
+def _coords(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel-centre coordinates ``(u, v)``, each ``(size, size)`` in [-1, 1]; v grows downwards."""
+    v, u = (np.mgrid[0:size, 0:size] + 0.5) * (2.0 / size) - 1.0
+    return u, v
+
+
+def _circle(cu: float, cv: float, r: float) -> Shape:
+    return lambda u, v: (u - cu) ** 2 + (v - cv) ** 2 <= r * r
+
+
+def _diamond(u: np.ndarray, v: np.ndarray) -> Mask:
+    return np.abs(u) + np.abs(v) <= 0.7
+
+
+def _triangle(u: np.ndarray, v: np.ndarray) -> Mask:
+    """Upward triangle: apex at v=-0.75, base of half-width 0.8 at v=0.75."""
+    return (v <= 0.75) & (np.abs(u) <= 0.8 * (v + 0.75) / 1.5)
+
+
+_SHAPES: dict[str, Shape] = {"item": _diamond, "player": _circle(0.0, 0.0, 0.72), "npc": _triangle}
+_EYES: tuple[Shape, ...] = (_circle(-0.2, 0.3, 0.12), _circle(0.2, 0.3, 0.12))
+
+
+def _erode(mask: Mask, n: int) -> Mask:
+    """``mask`` shrunk by ``n`` pixels (4-neighbourhood); ``(S, S) bool``."""
+    m = mask.copy()
+    for _ in range(n):
+        e = m.copy()
+        e[1:] &= m[:-1]
+        e[:-1] &= m[1:]
+        e[:, 1:] &= m[:, :-1]
+        e[:, :-1] &= m[:, 1:]
+        e[0] = e[-1] = e[:, 0] = e[:, -1] = False
+        m = e
+    return m
+
+
+def _shade(colour: RGB, factor: float) -> np.ndarray:
+    """``colour`` scaled by ``factor`` as a float ``(3,)`` clipped to [0, 255]."""
+    return np.clip(np.asarray(colour, dtype=np.float64) * factor, 0.0, 255.0)
+
+
+def _edge_bands(size: int, width: int) -> tuple[Mask, Mask]:
+    """(top/left band, bottom/right band) of ``width`` pixels, split on the diagonals."""
+    y, x = np.mgrid[0:size, 0:size]
+    near = np.minimum(y, x)
+    far = np.minimum(size - 1 - y, size - 1 - x)
+    band = np.minimum(near, far) < width
+    return band & (near < far), band & (near >= far)
+
+
+def _paint_terrain(canvas: np.ndarray, colour: RGB, solid: bool, tile: int) -> None:
+    """Fill ``canvas`` ``(S, S, 3) float`` with terrain: bevelled if solid, else a faint grid line."""
+    size = canvas.shape[0]
+    canvas[:] = colour
+    if solid:
+        light, dark = _edge_bands(size, max(1, round(tile / 10)) * SUPERSAMPLE)
+        canvas[light] = _shade(colour, 1.25)
+        canvas[dark] = _shade(colour, 0.65)
+    elif tile >= 8:
+        line = SUPERSAMPLE
+        canvas[-line:] = canvas[:, -line:] = _shade(colour, 0.9)
+
+
+def _paint_shape(canvas: np.ndarray, layer: str, colour: RGB, tile: int) -> None:
+    """Draw the ``layer``'s shape in ``colour`` on ``canvas`` ``(S, S, 3) float``, outlined from 8 px up."""
+    u, v = _coords(canvas.shape[0])
+    mask = _SHAPES[layer](u, v)
+    if tile >= 8:
+        canvas[mask] = _shade(colour, _OUTLINE)
+        mask = _erode(mask, max(1, tile // 12) * SUPERSAMPLE)
+    canvas[mask] = colour
+    if layer == "npc" and tile >= 12:
+        for eye in _EYES:
+            canvas[eye(u, v)] = _EYE
+
+
+def _draw_tile(spec: GameSpec, t: Tile, tile: int) -> np.ndarray:
+    """One tile image, ``(tile, tile, 3) uint8``, drawn at ``SUPERSAMPLE`` x and averaged down."""
+    size = tile * SUPERSAMPLE
+    canvas = np.empty((size, size, 3), dtype=np.float64)
+    parts = sorted((spec.tile(p) for p in t.parts), key=lambda p: _LAYER_RANK[p.layer])
+    if parts[0].layer != "terrain":
+        ground = spec.tile(spec.ground)
+        _paint_terrain(canvas, ground.colour, ground.solid, tile)
+    for i, part in enumerate(parts):
+        colour = t.colour if i == len(parts) - 1 else part.colour
+        if part.layer == "terrain":
+            _paint_terrain(canvas, colour, part.solid, tile)
+        else:
+            _paint_shape(canvas, part.layer, colour, tile)
+    small = canvas.reshape(tile, SUPERSAMPLE, tile, SUPERSAMPLE, 3).mean(axis=(1, 3))
+    return np.clip(np.rint(small), 0, 255).astype(np.uint8)
+
+
+_ATLASES: dict[tuple[int, int], tuple[GameSpec, np.ndarray]] = {}
+
+
+def tile_images(spec: GameSpec, tile: int = 16) -> np.ndarray:
+    """The game's tile atlas, ``(N, tile, tile, 3) uint8``, indexed by tile id (cached, read-only)."""
+    if not isinstance(tile, int) or not TILE_MIN <= tile <= TILE_MAX:
+        raise ValueError(f"tile size must be an integer from {TILE_MIN} to {TILE_MAX}, got {tile!r}")
+    key = (id(spec), tile)
+    hit = _ATLASES.get(key)
+    if hit is not None and hit[0] is spec:
+        return hit[1]
+    atlas = np.stack([_draw_tile(spec, t, tile) for t in spec.tiles])
+    atlas.setflags(write=False)
+    if len(_ATLASES) >= 256:
+        _ATLASES.clear()
+    _ATLASES[key] = (spec, atlas)  # holding spec keeps its id from being reused
+    return atlas
+
+
+def _with_sprites(atlas: np.ndarray, sprites: dict[int, np.ndarray]) -> np.ndarray:
+    """A copy of ``atlas`` ``(N, t, t, 3)`` with the given tile ids' images replaced."""
+    out = atlas.copy()
+    for tid, img in sprites.items():
+        if not 0 <= tid < len(out):
+            raise ValueError(f"sprite for tile id {tid}, but the game has tile ids 0..{len(out) - 1}")
+        img = np.asarray(img)
+        if img.shape != out.shape[1:] or img.dtype != np.uint8:
+            raise ValueError(f"sprite for tile id {tid} must be {out.shape[1:]} uint8, got {img.shape} {img.dtype}")
+        out[tid] = img
+    return out
+
+
+def render_grid(
+    spec: GameSpec,
+    grid: np.ndarray,
+    tile: int = 16,
+    sprites: dict[int, np.ndarray] | None = None,
+) -> np.ndarray:
+    """Render ``grid`` ``(H, W)`` tile ids of ``spec`` to ``(H*tile, W*tile, 3) uint8`` RGB.
+
+    ``sprites`` maps tile ids to ``(tile, tile, 3) uint8`` images that replace
+    the drawn ones.
+    """
+    atlas = tile_images(spec, tile)
+    if sprites:
+        atlas = _with_sprites(atlas, sprites)
+    grid = np.asarray(grid)
+    if grid.ndim != 2:
+        raise ValueError(f"grid must be 2-D (H, W) tile ids, got shape {grid.shape}")
+    if grid.size and int(grid.max()) >= len(atlas):
+        raise ValueError(f"grid holds tile id {int(grid.max())}; {spec.name} has ids 0..{len(atlas) - 1}")
+    h, w = grid.shape
+    # (H, W, t, t, 3) -> (H, t, W, t, 3) -> (H*t, W*t, 3)
+    return atlas[grid].transpose(0, 2, 1, 3, 4).reshape(h * tile, w * tile, 3)
+
+
+def render_level(level: Level, tile: int = 16, sprites: dict[int, np.ndarray] | None = None) -> np.ndarray:
+    """Render a :class:`Level` to ``(H*tile, W*tile, 3) uint8`` RGB."""
+    return render_grid(level.spec, level.grid, tile, sprites)
+
+
+# -- PNG -------------------------------------------------------------------
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _check_rgb(rgb: np.ndarray) -> np.ndarray:
+    rgb = np.asarray(rgb)
+    if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8 or 0 in rgb.shape:
+        raise ValueError(f"expected a non-empty (H, W, 3) uint8 RGB image, got {rgb.shape} {rgb.dtype}")
+    return rgb
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def write_png(path: str | Path, rgb: np.ndarray, level: int = 6) -> Path:
+    """Write ``rgb`` ``(H, W, 3) uint8`` as an 8-bit RGB PNG (filter 0 on every row); returns the path."""
+    rgb = _check_rgb(rgb)
+    h, w, _ = rgb.shape
+    raw = np.zeros((h, 1 + w * 3), dtype=np.uint8)  # column 0: filter type 0 (None)
+    raw[:, 1:] = rgb.reshape(h, w * 3)
+    png = b"".join(
+        (
+            PNG_SIGNATURE,
+            _chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)),
+            _chunk(b"IDAT", zlib.compress(raw.tobytes(), level)),
+            _chunk(b"IEND", b""),
+        )
+    )
+    p = Path(path)
+    p.write_bytes(png)
+    return p
+
+
+def _chunks(data: bytes) -> list[tuple[bytes, bytes]]:
+    """``(type, data)`` of every chunk after the signature, CRCs checked."""
+    out, pos = [], len(PNG_SIGNATURE)
+    while pos + 12 <= len(data):
+        (n,) = struct.unpack_from(">I", data, pos)
+        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + n]
+        (crc,) = struct.unpack_from(">I", data, pos + 8 + n)
+        if len(body) != n or zlib.crc32(kind + body) != crc:
+            raise ValueError(f"PNG chunk {kind!r} is truncated or fails its CRC")
+        out.append((kind, body))
+        pos += 12 + n
+        if kind == b"IEND":
+            break
+    return out
+
+
+def _paeth(a: int, b: int, c: int) -> int:
+    p = a + b - c
+    pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+    return a if pa <= pb and pa <= pc else (b if pb <= pc else c)
+
+
+def _unfilter_row(kind: int, row: np.ndarray, prev: np.ndarray, bpp: int) -> np.ndarray:
+    """Undo PNG filter ``kind`` (0-4) on ``row`` ``(stride,) uint8`` given the decoded ``prev`` row."""
+    if kind == 0:
+        return row
+    if kind == 1:  # Sub: running sum per channel
+        return (np.cumsum(row.reshape(-1, bpp).astype(np.int64), axis=0) % 256).astype(np.uint8).ravel()
+    if kind == 2:  # Up
+        return row + prev
+    if kind not in (3, 4):
+        raise ValueError(f"unknown PNG filter type {kind}")
+    out = bytearray(row.tobytes())
+    up = prev.tobytes()
+    for i in range(len(out)):
+        a = out[i - bpp] if i >= bpp else 0
+        c = up[i - bpp] if i >= bpp else 0
+        pred = (a + up[i]) // 2 if kind == 3 else _paeth(a, up[i], c)
+        out[i] = (out[i] + pred) & 0xFF
+    return np.frombuffer(bytes(out), dtype=np.uint8)
+
+
+def read_png(path: str | Path) -> np.ndarray:
+    """Read a non-interlaced 8-bit RGB PNG (any filter types) as ``(H, W, 3) uint8``."""
+    data = Path(path).read_bytes()
+    if not data.startswith(PNG_SIGNATURE):
+        raise ValueError(f"{path}: not a PNG file")
+    chunks = _chunks(data)
+    if not chunks or chunks[0][0] != b"IHDR":
+        raise ValueError(f"{path}: PNG has no IHDR chunk first")
+    w, h, depth, ctype, _, _, interlace = struct.unpack(">IIBBBBB", chunks[0][1])
+    if (depth, ctype, interlace) != (8, 2, 0):
+        raise ValueError(
+            f"{path}: only non-interlaced 8-bit RGB PNGs are read, got depth {depth}, "
+            f"colour type {ctype}, interlace {interlace}"
+        )
+    raw = np.frombuffer(zlib.decompress(b"".join(d for k, d in chunks if k == b"IDAT")), dtype=np.uint8)
+    stride, bpp = w * 3, 3
+    if raw.size != h * (stride + 1):
+        raise ValueError(f"{path}: image data holds {raw.size} bytes, expected {h * (stride + 1)}")
+    rows = raw.reshape(h, stride + 1)
+    out = np.empty((h, stride), dtype=np.uint8)
+    prev = np.zeros(stride, dtype=np.uint8)
+    for y in range(h):
+        prev = out[y] = _unfilter_row(int(rows[y, 0]), rows[y, 1:], prev, bpp)
+    return out.reshape(h, w, 3)
+
+
+# -- text ------------------------------------------------------------------
+def _ansi_cell(t: Tile) -> str:
+    """``t.char`` on its colour, in black or white text, whichever reads better."""
+    r, g, b = t.colour
+    fg = "0;0;0" if 0.299 * r + 0.587 * g + 0.114 * b > 140 else "255;255;255"
+    return f"\x1b[38;2;{fg};48;2;{r};{g};{b}m{t.char}"
+
+
+def ansi(spec: GameSpec, grid: np.ndarray, colour: bool = True) -> str:
+    """``grid`` ``(H, W)`` as text, one char per tile, one line per row, final newline.
+
+    With ``colour`` every tile gets its colour as a 24-bit ANSI background and
+    each line ends with a reset; without, it is the level's text form.
+    """
+    cells = [_ansi_cell(t) if colour else t.char for t in spec.tiles]
+    end = "\x1b[0m" if colour else ""
+    return "".join("".join(cells[i] for i in row) + end + "\n" for row in np.asarray(grid).tolist())
+
+
+# -- sheets ----------------------------------------------------------------
+def contact_sheet(
+    images: Sequence[np.ndarray],
+    columns: int,
+    pad: int = 4,
+    bg: RGB = (24, 24, 28),
+) -> np.ndarray:
+    """Lay ``images`` (each ``(h_i, w_i, 3) uint8``) out row by row in ``columns`` columns.
+
+    Each column is as wide as its widest image and each row as tall as its
+    tallest; images are centred in their cells, with ``pad`` pixels of ``bg``
+    around and between cells. Returns ``(H, W, 3) uint8``.
+    """
+    if not images:
+        raise ValueError("contact_sheet needs at least one image")
+    if columns < 1 or pad < 0:
+        raise ValueError(f"columns must be >= 1 and pad >= 0, got {columns} and {pad}")
+    images = [_check_rgb(im) for im in images]
+    columns = min(columns, len(images))
+    n_rows = -(-len(images) // columns)
+    heights = [max(im.shape[0] for im in images[r * columns : (r + 1) * columns]) for r in range(n_rows)]
+    widths = [max(im.shape[1] for im in images[c::columns]) for c in range(columns)]
+    tops = np.cumsum([pad] + [h + pad for h in heights])
+    lefts = np.cumsum([pad] + [w + pad for w in widths])
+    sheet = np.empty((tops[-1], lefts[-1], 3), dtype=np.uint8)
+    sheet[:] = bg
+    for i, im in enumerate(images):
+        r, c = divmod(i, columns)
+        y = tops[r] + (heights[r] - im.shape[0]) // 2
+        x = lefts[c] + (widths[c] - im.shape[1]) // 2
+        sheet[y : y + im.shape[0], x : x + im.shape[1]] = im
+    return sheet
