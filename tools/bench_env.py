@@ -1,0 +1,286 @@
+#!/usr/bin/env python
+"""Throughput of the levelforge engine and environments under random play.
+
+For each game it measures, on the game's shipped corpus (or ``--levels``):
+
+- ``engine``: batched :meth:`Engine.step` with uniformly random actions, for
+  each batch size B. Rows that end (won, lost, or ``t >= max_steps``) are
+  replaced by fresh initial states from a bank of the levels after every
+  step, so the numbers are of live play; steps/s includes that reset work,
+  and ``live_fraction`` says what share of the stepped rows were live.
+- ``vector``: :class:`TileVectorEnv` via ``gymnasium.make_vec`` (SAME_STEP
+  autoreset, one-hot observations), with ``copy=True`` and ``copy=False``.
+- ``single``: one ``gymnasium.make`` environment (with Gymnasium's default
+  wrappers) and its ``.unwrapped`` raw :class:`TileEnv`.
+
+steps/s counts environment steps: B per batched call. Random actions are
+drawn before the timed loops. Prints one JSON object on stdout; progress goes
+to stderr.
+
+    python tools/bench_env.py --seconds 0.3 --batch-sizes 1,4096
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _bench  # noqa: E402  (puts the repository on sys.path when needed)
+import gymnasium  # noqa: E402
+import numpy as np  # noqa: E402
+
+from levelforge.engine import Engine  # noqa: E402
+from levelforge.errors import LevelforgeError  # noqa: E402
+from levelforge.game import load_game  # noqa: E402
+
+GAMES = ("dungeon", "sokoban", "maze")
+MODES = ("engine", "vector", "single")
+TARGETS = {"engine_dungeon_4096": 1e7, "vector_dungeon_4096": 2e6, "single_dungeon": 3e4}
+WARMUP = 5
+#: Pre-drawn random actions: at most this many array elements (rows are reused cyclically).
+ACTION_ELEMENTS = 1 << 22
+
+
+def _actions(rng: np.random.Generator, n_actions: int, batch: int) -> np.ndarray:
+    rows = max(64, min(4096, ACTION_ELEMENTS // batch))
+    return rng.integers(0, n_actions, size=(rows, batch), dtype=np.int64)
+
+
+def bench_engine(engine: Engine, levels, size, max_npcs, batch: int, seconds: float, rng: np.random.Generator) -> dict:
+    """Batched engine steps with resets of finished rows from a bank of initial states."""
+    bank = engine.load(levels, size=size, max_npcs=max_npcs)
+    n_bank = len(bank)
+    max_steps = engine.spec.max_steps
+    acts = _actions(rng, engine.n_actions, batch)
+    n_rows = len(acts)
+    states = bank.take(rng.integers(0, n_bank, batch))
+    step = engine.step
+
+    def run(states, calls_min: int, seconds: float):
+        """Step until ``seconds`` passed (and at least ``calls_min`` calls)."""
+        calls = ended = 0
+        live_done = 0  # steps taken by the episodes that ended (their final t)
+        i = 0
+        t0 = time.perf_counter()
+        while True:
+            new, _, term = step(states, acts[i])
+            done = term | (new.t >= max_steps)
+            if done.any():
+                rows = np.flatnonzero(done)
+                live_done += int(new.t[rows].sum())
+                ended += len(rows)
+                new = new.put(rows, bank.take(rng.integers(0, n_bank, len(rows))))
+            states = new
+            calls += 1
+            i = i + 1 if i + 1 < n_rows else 0
+            if calls >= calls_min and time.perf_counter() - t0 >= seconds:
+                break
+        return states, calls, ended, live_done, time.perf_counter() - t0
+
+    states, *_ = run(states, WARMUP, 0.0)
+    # Every live step adds 1 to a row's t and bank rows start at t = 0, so the
+    # live steps of the timed run are: t of the rows that ended during it, plus
+    # t now, minus t at the start.
+    t_start = int(states.t.sum())
+    states, calls, ended, live_done, secs = run(states, 1, seconds)
+    live = live_done + int(states.t.sum()) - t_start
+    total = calls * batch
+    return {
+        "steps_per_s": total / secs,
+        "calls_per_s": calls / secs,
+        "us_per_call": 1e6 * secs / calls,
+        "live_fraction": live / total,
+        "episodes_ended": ended,
+        "calls": calls,
+        "seconds": secs,
+    }
+
+
+def _timed_vector(env, acts: np.ndarray, seconds: float) -> tuple[int, float]:
+    n_rows = len(acts)
+    step = env.step
+    for k in range(WARMUP):
+        step(acts[k % n_rows])
+    calls = i = 0
+    t0 = time.perf_counter()
+    while True:
+        step(acts[i])
+        calls += 1
+        i = i + 1 if i + 1 < n_rows else 0
+        if time.perf_counter() - t0 >= seconds:
+            break
+    return calls, time.perf_counter() - t0
+
+
+def bench_vector(env_id: str, levels, batch: int, copy: bool, seconds: float, rng: np.random.Generator, seed: int) -> dict:
+    env = gymnasium.make_vec(env_id, num_envs=batch, vectorization_mode="vector_entry_point", levels=levels, copy=copy)
+    try:
+        env.reset(seed=seed)
+        acts = _actions(rng, int(env.single_action_space.n), batch)
+        calls, secs = _timed_vector(env, acts, seconds)
+        return {
+            "steps_per_s": batch * calls / secs,
+            "calls_per_s": calls / secs,
+            "us_per_call": 1e6 * secs / calls,
+            "calls": calls,
+            "seconds": secs,
+            "autoreset_mode": str(getattr(env, "autoreset_mode", None)),
+            "obs_shape": list(env.observation_space.shape),
+        }
+    finally:
+        env.close()
+
+
+def _timed_single(env, acts: list[int], seconds: float, seed: int) -> tuple[int, int, float]:
+    n = len(acts)
+    step, reset = env.step, env.reset
+    reset(seed=seed)
+    for k in range(WARMUP):
+        _, _, term, trunc, _ = step(acts[k])
+        if term or trunc:
+            reset()
+    steps = episodes = i = 0
+    t0 = time.perf_counter()
+    while True:
+        _, _, term, trunc, _ = step(acts[i])
+        if term or trunc:
+            reset()
+            episodes += 1
+        steps += 1
+        i = i + 1 if i + 1 < n else 0
+        if time.perf_counter() - t0 >= seconds:
+            break
+    return steps, episodes, time.perf_counter() - t0
+
+
+def bench_single(env_id: str, levels, seconds: float, rng: np.random.Generator, seed: int) -> dict:
+    env = gymnasium.make(env_id, levels=levels)
+    try:
+        acts = rng.integers(0, int(env.action_space.n), size=1 << 16).tolist()
+        out = {}
+        wrappers = []
+        e = env
+        while isinstance(e, gymnasium.Wrapper):
+            wrappers.append(type(e).__name__)
+            e = e.env
+        for name, target in (("make", env), ("unwrapped", env.unwrapped)):
+            steps, episodes, secs = _timed_single(target, acts, seconds, seed)
+            out[name] = {
+                "steps_per_s": steps / secs,
+                "us_per_step": 1e6 * secs / steps,
+                "episodes_ended": episodes,
+                "steps": steps,
+                "seconds": secs,
+            }
+        out["make"]["wrappers"] = wrappers
+        return out
+    finally:
+        env.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(
+        description="Random-play throughput of the levelforge engine, vector env and single env. "
+        "Prints one JSON object on stdout; progress on stderr.",
+    )
+    ap.add_argument("--games", type=lambda s: _bench.name_list(s, GAMES), default=list(GAMES),
+                    help="comma-separated games (default: %(default)s)")
+    ap.add_argument("--modes", type=lambda s: _bench.name_list(s, MODES), default=list(MODES),
+                    help="comma-separated parts to run: engine, vector, single (default: all)")
+    ap.add_argument("--batch-sizes", type=_bench.int_list, default=[1, 16, 256, 1024, 4096],
+                    help="comma-separated batch sizes B for engine and vector (default: 1,16,256,1024,4096)")
+    ap.add_argument("--seconds", type=float, default=1.0,
+                    help="timed seconds per configuration, after warm-up (default: %(default)s)")
+    ap.add_argument("--levels", type=Path, default=None,
+                    help="level file or folder to use instead of each game's shipped corpus; for sokoban "
+                    "also a Boxoban file or folder of Boxoban files (detected by the '; N' header). "
+                    "Best with a single --games entry")
+    ap.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
+    args = ap.parse_args(argv)
+    if args.seconds <= 0:
+        ap.error("--seconds must be positive")
+
+    results: dict[str, dict] = {}
+    info: dict[str, dict] = {}
+    for game in args.games:
+        spec = load_game(game)
+        try:
+            levels, source = _bench.load_levels(game, args.levels, fallback=True)
+        except LevelforgeError as e:
+            ap.exit(2, f"{ap.prog}: error: {game}: {e}\n")
+        size = _bench.board_size(spec, levels)
+        mnpc = _bench.max_npcs(spec)
+        engine = Engine(spec)
+        env_id = f"LevelForge/{_bench.TITLES[game]}-v0"
+        info[game] = {
+            "levels": source,
+            "n_levels": len(levels),
+            "board": list(size),
+            "max_npcs": mnpc,
+            "max_steps": spec.max_steps,
+            "n_actions": engine.n_actions,
+            "channels": len(engine.channels),
+            "env_id": env_id,
+        }
+        _bench.log(f"{game}: {len(levels)} level(s) from {source}, board {size[0]}x{size[1]}")
+        res: dict[str, dict] = {}
+        rng = np.random.default_rng(args.seed)
+        if "engine" in args.modes:
+            res["engine"] = {}
+            for b in args.batch_sizes:
+                r = bench_engine(engine, levels, size, mnpc, b, args.seconds, rng)
+                res["engine"][str(b)] = r
+                _bench.log(f"  engine  B={b:<5} {r['steps_per_s']:>13,.0f} steps/s  live {r['live_fraction']:.3f}")
+        if "vector" in args.modes:
+            res["vector"] = {"copy": {}, "nocopy": {}}
+            for b in args.batch_sizes:
+                for key, copy in (("copy", True), ("nocopy", False)):
+                    r = bench_vector(env_id, levels, b, copy, args.seconds, rng, args.seed)
+                    res["vector"][key][str(b)] = r
+                    _bench.log(f"  vector  B={b:<5} copy={copy!s:<5} {r['steps_per_s']:>13,.0f} steps/s")
+        if "single" in args.modes:
+            r = bench_single(env_id, levels, args.seconds, rng, args.seed)
+            res["single"] = r
+            _bench.log(f"  single  make {r['make']['steps_per_s']:>10,.0f} steps/s  "
+                       f"unwrapped {r['unwrapped']['steps_per_s']:>10,.0f} steps/s")
+        results[game] = res
+
+    d = results.get("dungeon", {})
+    measured = {
+        "engine_dungeon_4096": d.get("engine", {}).get("4096", {}).get("steps_per_s"),
+        "vector_dungeon_4096": d.get("vector", {}).get("copy", {}).get("4096", {}).get("steps_per_s"),
+        "single_dungeon": d.get("single", {}).get("make", {}).get("steps_per_s"),
+    }
+    _bench.emit({
+        "tool": "bench_env",
+        "machine": _bench.machine(),
+        "settings": {
+            "games": args.games,
+            "modes": args.modes,
+            "batch_sizes": args.batch_sizes,
+            "seconds": args.seconds,
+            "seed": args.seed,
+            "warmup_calls": WARMUP,
+        },
+        "notes": [
+            "steps_per_s counts environment steps (B per batched call)",
+            "engine: finished rows (won/lost or t >= max_steps) are replaced from a bank of initial states "
+            "after every step; steps_per_s includes that reset work",
+            "vector targets use copy=True (the default); single targets use gymnasium.make with default wrappers",
+            "baseline: no external baseline is run; the targets are absolute throughputs",
+        ],
+        "levels": info,
+        "results": results,
+        "targets": TARGETS,
+        "measured": measured,
+        "met": _bench.check_targets(TARGETS, measured, {}),
+    })
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
