@@ -46,7 +46,7 @@ def test_dungeon_key_opens_door_and_wins():
 def test_dungeon_door_is_solid_without_key():
     e, out = play("dungeon", "wwwww\nwAg+w\nwwwww", [RIGHT, RIGHT])
     s, r, d = out[-1]
-    assert where(e, s) == (1, 1) and not d and s.facing[0] == engine.RIGHT
+    assert where(e, s) == (1, 1) and not d and s.facing[0] == 1  # facing right: one cell to the right
 
 
 def test_dungeon_attack_kills_faced_monster():
@@ -84,7 +84,7 @@ def test_npcs_move_one_at_a_time_in_reading_order():
     e, out = play("dungeon", "wwwwwww\nw11..Aw\nwwwwwww", [NOOP])
     s = out[0][0]
     assert list(s.npc_pos[0]) == [s.board.cell(1, 1), s.board.cell(1, 3)]
-    assert list(s.npc_dir[0]) == [LEFT - 1, RIGHT - 1]  # direction codes: up 0, down 1, left 2, right 3
+    assert list(s.npc_dir[0]) == [-1, 1]  # cell offsets: the first turned round (now heading left)
 
 
 # -- sokoban ---------------------------------------------------------------------------

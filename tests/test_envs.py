@@ -68,6 +68,7 @@ DUNGEONS = [
     "wwwww\nwA+gw\nwwwww\n",
     "wwwwwwww\nw+....Aw\nw.1.1..w\nw..2..gw\nw3.....w\nwwwwwwww\n",
     "wwwwwwwwwwwww\nw1.........1w\nw.+.......+.w\nw.....A.....w\nw.2.......2.w\nw3....g....3w\nwwwwwwwwwwwww\n",
+    "wwwwwww\nwA+.wgw\nw...www\nwwwwwww\n",  # no monsters, the door walled off: only truncation ends it
 ]
 
 
@@ -492,14 +493,15 @@ def _random_run(v: TileVectorEnv, steps: int, seed: int):
     rng = np.random.default_rng(seed)
     obs, _ = v.reset(seed=seed)
     np.testing.assert_array_equal(obs, v.engine.observe(v.states))
-    ends = 0
+    ends = truncs = 0
     for _ in range(steps):
         a = rng.integers(v.single_action_space.n, size=v.num_envs)
         obs, rew, term, trunc, infos = v.step(a)
         assert obs.shape == v.observation_space.shape and obs.dtype == np.uint8
         np.testing.assert_array_equal(obs, v.engine.observe(v.states))
         ends += int((term | trunc).sum())
-    return ends
+        truncs += int(trunc.sum())
+    return ends, truncs
 
 
 @pytest.mark.parametrize("copy", [True, False])
@@ -511,8 +513,8 @@ def test_vector_obs_always_equals_engine_observe(copy: bool, source: str) -> Non
         "LevelForge/Dungeon-v0", num_envs=16, vectorization_mode="vector_entry_point", levels=src, copy=copy
     )
     assert v.copy is copy
-    ends = _random_run(v, 300, seed=5)
-    assert ends > 16  # deaths, wins and truncations (200 steps) all went through autoreset
+    ends, truncs = _random_run(v, 300, seed=5)
+    assert ends > 16 and truncs > 0  # deaths, wins and truncations (200 steps) all went through autoreset
 
 
 @pytest.mark.parametrize("mode", ["SameStep", "NextStep"])
@@ -523,7 +525,8 @@ def test_vector_obs_equals_engine_observe_other_games(game: str, mode: str) -> N
         "maze": maze_levels(5) + [lvl(FULL["maze"], "maze")],
     }[game]
     v = TileVectorEnv(num_envs=8, game=game, levels=levels, autoreset_mode=mode, max_steps=40)
-    assert _random_run(v, 120, seed=2) > 0
+    ends, truncs = _random_run(v, 120, seed=2)
+    assert ends > 0 and truncs > 0
 
 
 def test_copy_false_returns_internal_buffer() -> None:

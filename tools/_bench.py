@@ -190,7 +190,7 @@ def read_boxoban_path(path: Path) -> list[Level]:
 
 
 def load_levels(
-    game: str,
+    game: str | GameSpec,
     path: str | Path | None = None,
     boxoban: bool | None = None,
     fallback: bool = False,
@@ -211,12 +211,12 @@ def load_levels(
             return _read(spec, d, boxoban), str(d)
         where = d if d is not None else spec.source.parent / "levels" if spec.source else "(no folder)"
         if not fallback:
-            raise LevelFormatError(f"game {game!r} ships no levels in {where}; pass --levels")
+            raise LevelFormatError(f"game {spec.name!r} ships no levels in {where}; pass --levels")
         log(
-            f"NOTE: {game}: the shipped corpus {where} holds no level files; "
-            f"benchmarking the tiny built-in {game} level instead (pass --levels DIR to use real levels)"
+            f"NOTE: {spec.name}: the shipped corpus {where} holds no level files; "
+            f"benchmarking the tiny built-in {spec.name} level instead (pass --levels DIR to use real levels)"
         )
-        return [builtin_level(spec)], f"builtin:{game}"
+        return [builtin_level(spec)], f"builtin:{spec.name}"
     p = Path(path)
     if not p.exists():
         raise LevelFormatError(f"{p}: no such file or folder")

@@ -58,6 +58,9 @@ def bench_engine(engine: Engine, levels, size, max_npcs, batch: int, seconds: fl
     acts = _actions(rng, engine.n_actions, batch)
     n_rows = len(acts)
     states = bank.take(rng.integers(0, n_bank, batch))
+    # Stagger the step counters, so that truncations (t >= max_steps) and their
+    # resets are spread over the run instead of all B rows ending together.
+    states = states.replace(t=rng.integers(0, max_steps, batch, dtype=np.int32))
     step = engine.step
 
     def run(states, calls_min: int, seconds: float):
@@ -86,7 +89,7 @@ def bench_engine(engine: Engine, levels, size, max_npcs, batch: int, seconds: fl
     # live steps of the timed run are: t of the rows that ended during it, plus
     # t now, minus t at the start.
     t_start = int(states.t.sum())
-    states, calls, ended, live_done, secs = run(states, 1, seconds)
+    states, calls, ended, live_done, secs = run(states, max_steps, seconds)
     live = live_done + int(states.t.sum()) - t_start
     total = calls * batch
     return {
@@ -100,7 +103,7 @@ def bench_engine(engine: Engine, levels, size, max_npcs, batch: int, seconds: fl
     }
 
 
-def _timed_vector(env, acts: np.ndarray, seconds: float) -> tuple[int, float]:
+def _timed_vector(env, acts: np.ndarray, seconds: float, calls_min: int) -> tuple[int, float]:
     n_rows = len(acts)
     step = env.step
     for k in range(WARMUP):
@@ -111,17 +114,20 @@ def _timed_vector(env, acts: np.ndarray, seconds: float) -> tuple[int, float]:
         step(acts[i])
         calls += 1
         i = i + 1 if i + 1 < n_rows else 0
-        if time.perf_counter() - t0 >= seconds:
+        if calls >= calls_min and time.perf_counter() - t0 >= seconds:
             break
     return calls, time.perf_counter() - t0
 
 
-def bench_vector(env_id: str, levels, batch: int, copy: bool, seconds: float, rng: np.random.Generator, seed: int) -> dict:
+def bench_vector(env_id: str, levels, batch: int, copy: bool, seconds: float, rng: np.random.Generator, seed: int,
+                 max_steps: int) -> dict:
     env = gymnasium.make_vec(env_id, num_envs=batch, vectorization_mode="vector_entry_point", levels=levels, copy=copy)
     try:
         env.reset(seed=seed)
         acts = _actions(rng, int(env.single_action_space.n), batch)
-        calls, secs = _timed_vector(env, acts, seconds)
+        # All B environments start together, so episodes that run to the step
+        # limit end together: time at least max_steps calls to include their resets.
+        calls, secs = _timed_vector(env, acts, seconds, max_steps)
         return {
             "steps_per_s": batch * calls / secs,
             "calls_per_s": calls / secs,
@@ -239,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
             res["vector"] = {"copy": {}, "nocopy": {}}
             for b in args.batch_sizes:
                 for key, copy in (("copy", True), ("nocopy", False)):
-                    r = bench_vector(env_id, levels, b, copy, args.seconds, rng, args.seed)
+                    r = bench_vector(env_id, levels, b, copy, args.seconds, rng, args.seed, spec.max_steps)
                     res["vector"][key][str(b)] = r
                     _bench.log(f"  vector  B={b:<5} copy={copy!s:<5} {r['steps_per_s']:>13,.0f} steps/s")
         if "single" in args.modes:
@@ -269,7 +275,10 @@ def main(argv: list[str] | None = None) -> int:
         "notes": [
             "steps_per_s counts environment steps (B per batched call)",
             "engine: finished rows (won/lost or t >= max_steps) are replaced from a bank of initial states "
-            "after every step; steps_per_s includes that reset work",
+            "after every step; steps_per_s includes that reset work; the first episodes start at a random t "
+            "in [0, max_steps) so that truncations do not all fall on one step",
+            "engine and vector time at least max_steps calls per configuration (so every row's reset is "
+            "included), and at least --seconds",
             "vector targets use copy=True (the default); single targets use gymnasium.make with default wrappers",
             "baseline: no external baseline is run; the targets are absolute throughputs",
         ],

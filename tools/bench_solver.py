@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="a folder of level files, a level file, or with --boxoban a Boxoban file or folder of "
                     f"Boxoban files (default for sokoban: {DEFAULT_BOXOBAN}; other games: their shipped corpus)")
     ap.add_argument("--boxoban", action="store_true",
-                    help="read --levels as Boxoban files (sokoban); implied for the default corpus")
+                    help="read --levels as Boxoban files (sokoban); without it a file starting with a '; N' header is detected as one; implied for the default corpus")
     ap.add_argument("--sample", type=int, default=1000,
                     help="solve a random sample of this many levels, without replacement, when more exist; "
                     "0 = all (default: %(default)s)")
@@ -86,8 +86,7 @@ def main(argv: list[str] | None = None) -> int:
             ap.exit(2, f"{ap.prog}: error: the default Boxoban corpus {path} is missing or holds no .txt files; "
                     "pass --levels (and --boxoban for Boxoban files)\n")
     try:
-        levels, source = _bench.load_levels(spec.name if spec.source is None else args.game, path,
-                                            boxoban=True if boxoban else False)
+        levels, source = _bench.load_levels(spec, path, boxoban=True if boxoban else None)
     except LevelforgeError as e:
         ap.exit(2, f"{ap.prog}: error: {e}\n")
     total_levels = len(levels)

@@ -29,7 +29,7 @@ from ..game import GameSpec, load_game
 from .mechanics import REGISTRY, Mechanic
 from .observe import Observer
 from .rules import Rules
-from .state import DOWN, Board, State
+from .state import Board, State
 from .turn import Turn
 
 ENGINE_EVENTS = ("step", "win", "lose")
@@ -202,7 +202,8 @@ class Engine:
         for i, (c, k) in enumerate(zip(npc_cells, npc_kinds)):
             npc_pos[i, : len(c)] = c
             npc_kind[i, : len(c)] = k
-        npc_dir = self.patrol.start_heading(npc_kind) if self.patrol else np.zeros_like(npc_kind)
+        heading = self.patrol.start_heading(npc_kind) if self.patrol else np.zeros(npc_kind.shape, dtype=np.int64)
+        npc_dir = np.where(npc_kind >= 0, np.array([-wp, wp, -1, 1], dtype=np.int32)[heading], 0).astype(np.int32)
         if m > 254:
             raise LevelFormatError(f"a level may hold at most 254 NPCs, got {m}")
         npc_map = np.zeros((nl, n if m else 0), dtype=np.uint8)
@@ -216,7 +217,7 @@ class Engine:
             board=board,
             level=np.arange(nl, dtype=np.int32),
             pos=pos,
-            facing=np.full(nl, DOWN, dtype=np.int8),
+            facing=np.full(nl, wp, dtype=np.int32),  # facing down
             items=items.reshape(nl, n),
             npc_pos=npc_pos,
             npc_kind=npc_kind,

@@ -49,6 +49,13 @@ class Board:
         w = self.stride
         return np.array([-w, w, -1, 1], dtype=np.int32)
 
+    def direction(self, offsets: np.ndarray) -> np.ndarray:
+        """Direction numbers (UP, DOWN, LEFT, RIGHT) of cell ``offsets`` (0 -> UP)."""
+        w = self.stride
+        lut = np.zeros(2 * w + 1, dtype=np.int64)
+        lut[[0, 2 * w, w - 1, w + 1]] = [UP, DOWN, LEFT, RIGHT]
+        return lut[np.asarray(offsets) + w]
+
     def inner(self) -> np.ndarray:
         """``(H * W,) int64`` padded cell index of each level tile in row-major order."""
         w = self.stride
@@ -79,11 +86,12 @@ class State:
 
     - ``level``: ``(B,) int32`` row of the board this state plays
     - ``pos``: ``(B,) int32`` player cell
-    - ``facing``: ``(B,) int8`` direction the player last moved or tried to
+    - ``facing``: ``(B,) int32`` cell offset towards the tile the player faces
+      (one of ``board.delta``: the way it last moved or tried to)
     - ``items``: ``(B, N) uint8`` item on each cell (0 none, k = item tile k-1)
     - ``npc_pos``: ``(B, M) int32`` NPC cells (-1: none or dead)
     - ``npc_kind``: ``(B, M) int8`` NPC tile index (-1: none)
-    - ``npc_dir``: ``(B, M) int8`` NPC heading
+    - ``npc_dir``: ``(B, M) int32`` cell offset of one step of each NPC's heading
     - ``npc_map``: ``(B, N) uint8`` 1 + the NPC on each cell, 0 none (derived
       from ``npc_pos``, kept so that "is an NPC here?" is one look-up;
       ``(B, 0)`` when M = 0)

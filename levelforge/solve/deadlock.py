@@ -65,7 +65,7 @@ class PushDeadlocks:
         if not pushed.any():
             return out
         rows = np.flatnonzero(pushed)
-        cell = children.pos[rows] + children.board.delta[children.facing[rows]]
+        cell = children.pos[rows] + children.facing[rows]
         items = children.items[rows]
         is_code = items[np.arange(len(rows)), cell] == self.code
         lost = is_code & self.dead[cell]

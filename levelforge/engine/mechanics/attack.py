@@ -29,7 +29,7 @@ class Attack(Mechanic):
         hit = turn.live & (turn.actions == self.action)
         if not turn.npc_pos.shape[1] or not hit.any():
             return
-        cell = turn.pos + np.take(turn.delta, turn.facing)
+        cell = turn.pos + turn.facing
         victim = turn.npc_at(cell) * hit
         if victim.any():
             rows = np.flatnonzero(victim)
@@ -44,8 +44,8 @@ class Attack(Mechanic):
         return ["facing"]
 
     def lit(self, state):
-        cell = state.pos + state.board.delta[state.facing]
+        cell = state.pos + state.facing
         return np.zeros((len(state), 1), dtype=np.int64), cell[:, None]
 
     def key(self, state):
-        return [state.facing.view(np.uint8)[:, None]]
+        return [state.facing.astype(np.int8).view(np.uint8)[:, None]]

@@ -35,13 +35,22 @@ class Move(Mechanic):
                 self.enterers.append((m, codes))
         self.npcs_block = not any(m.use == "deadly" for m in mechanics)
 
+    def _steps(self, board) -> np.ndarray:
+        """``(n_actions,) int32`` cell offset of each action on ``board`` (0: not a move)."""
+        cached = getattr(self, "_cache", None)
+        if cached is None or cached[0] != board.stride:
+            d = self.rules.action_dir
+            steps = np.where(d >= 0, board.delta[np.maximum(d, 0)], 0).astype(np.int32)
+            self._cache = cached = (board.stride, steps)
+        return cached[1]
+
     def act(self, turn) -> None:
-        d = np.take(self.rules.action_dir, turn.actions)
-        moving = turn.live & (d >= 0)
+        step = self._steps(turn.board).take(turn.actions)  # cell offset, 0 for non-moves
+        moving = turn.live & (step != 0)
         if not moving.any():
             return
-        turn.facing = np.where(moving, d, turn.facing).astype(np.int8)
-        target = turn.pos + np.take(turn.delta, d) * moving
+        turn.facing = np.where(moving, step, turn.facing)
+        target = turn.pos + step * moving
         blocked = turn.mask("solid", target)
         for m in self.openers:
             opened = m.opens(turn, target)

@@ -2,13 +2,16 @@
 
 Each NPC kind has a period ``every`` and a starting ``heading``. On step n
 (1, 2, 3, ...) every living NPC whose ``n % every == 0`` tries to move one tile
-in its heading. NPCs move one at a time, in reading order of their starting
-tiles, each seeing where the earlier ones went. The move fails, and the NPC
-turns round instead (moving again on its next turn), when the tile ahead
+in its heading, all at once. The move fails, and the NPC turns round instead
+(moving again on its next turn), when the tile ahead, at the start of the step,
 
 - is solid terrain (walls, and doors even when the player holds a key),
 - holds an item, or
-- holds another NPC at that moment.
+- holds another NPC (so NPCs never swap places or follow into a tile being
+  vacated);
+
+or when an NPC earlier in reading order (of the NPCs' starting tiles) moves
+onto the same tile.
 
 An NPC may move onto the player (see ``deadly``).
 
@@ -25,7 +28,6 @@ import math
 import numpy as np
 
 from ...errors import GameSpecError
-from ..state import REVERSE
 from .base import Mechanic, mechanic
 
 HEADINGS = {"up": 0, "down": 1, "left": 2, "right": 3}
@@ -67,41 +69,61 @@ class Patrol(Mechanic):
 
     def due(self, t: np.ndarray, kind: np.ndarray) -> np.ndarray:
         """``(B, M) bool``: NPCs that move on the step after ``t`` steps."""
-        return self._due[kind, ((t + 1) % self.period)[:, None]]
+        idx = kind.astype(np.intp)
+        idx += 1  # row 0 of the table is "no NPC" (kind -1)
+        idx *= self.period
+        idx += ((t + 1) % self.period)[:, None]
+        return self._due_flat.take(idx)
 
     def world(self, turn) -> None:
-        m = turn.npc_pos.shape[1]
+        npos = turn.npc_pos
+        m = npos.shape[1]
         if not m:
             return
-        phase = (turn.state.t + 1) % self.period
-        playing = turn.playing
-        solid = turn.board.masks["solid"]
-        owned = False
-        for j in range(m):
-            # _due_flat row 0 is "no NPC" (kind -1), so index (kind + 1)
-            due = np.take(self._due_flat, (turn.npc_kind[:, j] + 1) * self.period + phase)
-            due &= playing
-            if not due.any():
-                continue
-            if not owned:
-                turn.npcs_for_write()
-                owned = True
-            pos = turn.npc_pos[:, j]
-            heading = turn.npc_dir[:, j]
-            tgt = pos + np.take(turn.delta, heading)
-            free = ~np.take(solid, turn.cell_base + tgt)
-            free &= np.take(turn.items, turn.base + tgt) == 0
-            free &= np.take(turn.npc_map, turn.base + tgt) == 0
-            go = due & free
-            if go.any():
-                rows = np.flatnonzero(go)
-                flat = turn.npc_map.reshape(-1)
-                flat[turn.base[rows] + pos[rows]] = 0
-                flat[turn.base[rows] + tgt[rows]] = j + 1
-                turn.npc_pos[rows, j] = tgt[rows]
-            back = due & ~free
-            if back.any():
-                turn.npc_dir[back, j] = REVERSE[heading[back]]
+        due = self.due(turn.state.t, turn.npc_kind)
+        due &= turn.playing[:, None]
+        if not due.any():
+            return
+        # Dead NPCs (cell -1) read arbitrary cells below; `due` masks them out.
+        tgt = npos + turn.npc_dir
+        flat = tgt + turn.base[:, None]
+        old_map = turn.npc_map
+        can = ~turn.board.masks["solid"].take(tgt + turn.cell_base[:, None])
+        can &= turn.items.take(flat) == 0
+        can &= old_map.take(flat) == 0
+        can &= due
+        if can.any():
+            rows, slots = np.nonzero(can)
+            new_map = old_map.copy()
+            cells = new_map.reshape(-1)
+            cells[turn.base[rows] + npos[rows, slots]] = 0
+            dest = flat[rows, slots]
+            cells[dest] = slots + 1
+            lost = cells[dest] != slots + 1  # another NPC claimed the same tile
+            if lost.any():
+                can = self._settle(can, flat, rows[lost], cells, turn.base, npos)
+            turn.npc_map = new_map
+            turn.npc_pos = np.where(can, tgt, npos)
+        turn.npc_dir = np.where(due & ~can, -turn.npc_dir, turn.npc_dir)
+
+    @staticmethod
+    def _settle(can, flat, rows, cells, base, npos) -> np.ndarray:
+        """Where NPCs of a state claimed one tile, the first in reading order takes
+        it; the others stay (and turn round). Fixes ``cells`` to match."""
+        can = can.copy()
+        for r in np.unique(rows):
+            movers = np.flatnonzero(can[r])
+            seen: dict[int, int] = {}
+            for j in movers:  # reading order
+                cell = int(flat[r, j])
+                if cell in seen:
+                    can[r, j] = False
+                    cells[base[r] + npos[r, j]] = j + 1
+                else:
+                    seen[cell] = j
+            for cell, j in seen.items():
+                cells[cell] = j + 1
+        return can
 
     def start_heading(self, kind: np.ndarray) -> np.ndarray:
         return np.where(kind >= 0, self.heading[np.maximum(kind, 0)], 0).astype(np.int8)
@@ -112,7 +134,8 @@ class Patrol(Mechanic):
     def lit(self, state):
         cells = state.npc_pos
         due = self.due(state.t, state.npc_kind)
-        planes = np.concatenate([state.npc_dir, np.full_like(state.npc_dir, 4)], axis=1)
+        heading = state.board.direction(state.npc_dir)
+        planes = np.concatenate([heading, np.full_like(heading, 4)], axis=1)
         return planes, np.concatenate([cells, np.where(due, cells, -1)], axis=1)
 
     def key(self, state):
@@ -121,6 +144,6 @@ class Patrol(Mechanic):
         phase = (state.t % self.period).astype(np.uint16)
         return [
             state.npc_pos.astype(np.int16).view(np.uint8),
-            state.npc_dir.view(np.uint8),
+            state.npc_dir.astype(np.int8).view(np.uint8),
             phase.view(np.uint8).reshape(len(state), 2),
         ]

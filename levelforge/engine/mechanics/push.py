@@ -23,7 +23,7 @@ class Push(Mechanic):
     def enter(self, turn, target, trying):
         rows = np.flatnonzero(trying)
         tgt = target[rows]
-        beyond = tgt + turn.delta[turn.facing[rows]]
+        beyond = tgt + turn.facing[rows]
         ok = ~np.take(turn.board.masks["solid"], turn.cell_base[rows] + beyond)
         ok &= np.take(turn.items, turn.base[rows] + beyond) == 0
         if turn.npc_pos.shape[1]:
