@@ -87,7 +87,25 @@ GAME_OPTION = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Main(click.Group):
+    """The root command: every usage error is one line on stderr, exit status 2."""
+
+    def main(self, *args, **kwargs):
+        kwargs.pop("standalone_mode", None)
+        try:
+            rv = super().main(*args, standalone_mode=False, **kwargs)
+        except click.exceptions.Exit as e:
+            sys.exit(e.exit_code)
+        except click.ClickException as e:
+            click.echo(f"error: {e.format_message()}", err=True)
+            sys.exit(e.exit_code)
+        except click.Abort:
+            click.echo("error: aborted", err=True)
+            sys.exit(1)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="levelforge")
 def main() -> None:
     """levelforge: procedural level generation for tile games.
@@ -145,7 +163,7 @@ def show(level: str, game: str, png: str | None, tile_size: int, colour: bool | 
         click.echo(f"wrote {path} ({lv.width * tile_size} x {lv.height * tile_size} px)")
         return
     use_colour = sys.stdout.isatty() if colour is None else colour
-    click.echo(render.ansi(spec, lv.grid, colour=use_colour), nl=False)
+    click.echo(render.ansi(spec, lv.grid, colour=use_colour), nl=False, color=use_colour)
     click.echo(f"{lv.name}: {spec.name} level {lv.height} x {lv.width}, id {lv.id}", err=True)
 
 

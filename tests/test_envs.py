@@ -727,3 +727,16 @@ def test_engine_step_is_pure() -> None:
     np.testing.assert_array_equal(eng.observe(s1), eng.observe(s2))
     np.testing.assert_array_equal(r1, r2)
     np.testing.assert_array_equal(t1, t2)
+
+
+def test_vector_autoreset_leaves_earlier_states_alone() -> None:
+    a = lvl("#####\n#SE##\n#####\n", "maze")
+    b = lvl("#####\n#ES.#\n#####\n", "maze")
+    v = TileVectorEnv(num_envs=4, game="maze", levels=[a, b])
+    v.reset(seed=0)
+    before = v.states
+    keep = {k: x.copy() for k, x in before.arrays().items()}
+    _, _, term, _, _ = v.step(np.where(v.states.level == 0, 4, 3))  # every env wins and is reset
+    assert term.all()
+    for k, x in before.arrays().items():
+        np.testing.assert_array_equal(x, keep[k], err_msg=f"State.{k} of an earlier state changed")

@@ -294,26 +294,21 @@ class Engine:
         """``(B, C, H, W) uint8`` observation planes (see :attr:`channels`)."""
         obs = Observer(self, states.board, len(states))
         obs.write(states)
-        return obs.array
+        return np.ascontiguousarray(obs.array)
 
-    def lit(self, states: State) -> tuple[np.ndarray, np.ndarray]:
-        """Sparse planes: ``(B, j)`` channels and ``(B, j)`` padded cells set to 1
-        (cell -1: none): the player, the NPCs, and the mechanics' lit planes."""
-        nb = len(states)
+    def lit(self, states: State) -> list[tuple[np.ndarray | int, np.ndarray]]:
+        """Sparse planes as groups of (channels, cells): each ``(B, j)`` (channels
+        may be one int), the cells set to 1 (cell -1: none). The player, the NPC
+        kinds, and the mechanics' lit planes."""
         player = self._player_channel
-        chans = [np.full((nb, 1), player, dtype=np.int64)]
-        cells = [states.pos[:, None].astype(np.int64)]
+        groups: list[tuple[np.ndarray | int, np.ndarray]] = [(player, states.pos[:, None])]
         if states.npc_pos.shape[1]:
-            chans.append(player + 1 + states.npc_kind.astype(np.int64))
-            cells.append(states.npc_pos.astype(np.int64))
+            groups.append((player + 1 + states.npc_kind.astype(np.int64), states.npc_pos))
         for m, first in self._lit_planes:
             got = m.lit(states)
             if got is not None:
-                chans.append(first + got[0].astype(np.int64))
-                cells.append(got[1].astype(np.int64))
-        if len(chans) == 1:
-            return chans[0], cells[0]
-        return np.concatenate(chans, axis=1), np.concatenate(cells, axis=1)
+                groups.append((first + got[0], got[1]))
+        return groups
 
     def fills(self, states: State) -> np.ndarray | None:
         """``(B, len(fill_channels)) uint8`` values of the whole-plane channels."""

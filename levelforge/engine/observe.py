@@ -36,16 +36,23 @@ class Observer:
         self.nt, self.ni = len(r.terrain), len(r.items)
         self.c = len(engine.channels)
         self.h, self.w = board.height, board.width
+        self.board_shape = (board.height, board.width)
         self.hw = self.h * self.w
-        # One spare byte at the end absorbs writes for "no cell" (-1).
-        self._flat = np.zeros(batch * self.c * self.hw + 1, dtype=np.uint8)
-        self.array = self._flat[:-1].reshape(batch, self.c, self.h, self.w)
-        self._trash = batch * self.c * self.hw
-        inner = np.full(board.cells + 1, -1, dtype=np.int64)  # padded cell -> inner index; [-1] for -1
+        # Each plane is stored with one spare cell after its H * W cells; writes
+        # for "no cell" (NPC slot -1, or a cell on the padding ring) land there.
+        # ``array`` is the view without the spare cells.
+        self.plane = self.hw + 1
+        self._flat = np.zeros(batch * self.c * self.plane, dtype=np.uint8)
+        self.array = self._flat.reshape(batch, self.c, self.plane)[:, :, : self.hw].reshape(
+            batch, self.c, self.h, self.w
+        )
+        inner = np.full(board.cells + 1, self.hw, dtype=np.int64)  # padded cell -> inner index
         inner[board.inner()] = np.arange(self.hw)
         self._inner = inner
         self._inner_cells = board.inner()
-        self._row_stride = self.c * self.hw
+        self._row_stride = self.c * self.plane
+        self._planes = self._flat.reshape(batch, self.c, self.plane)
+        self._last_lit: tuple[State | None, list] = (None, [])
         self._terrain_codes = np.arange(self.nt, dtype=np.uint8)[None, :, None]
         self._item_codes = np.arange(1, self.ni + 1, dtype=np.uint8)[None, :, None]
         self._fill_at = engine.fill_channels
@@ -55,31 +62,39 @@ class Observer:
     def _terrain(self, states: State, rows: np.ndarray) -> None:
         terr = states.board.terrain[states.level][:, self._inner_cells]
         out = (terr[:, None, :] == self._terrain_codes).view(np.uint8)
-        self.array.reshape(-1, self.c, self.hw)[rows, : self.nt] = out
+        self._planes[rows, : self.nt, : self.hw] = out
 
     def _items(self, states: State, rows: np.ndarray) -> None:
         if self.ni:
             it = states.items[:, self._inner_cells]
             out = (it[:, None, :] == self._item_codes).view(np.uint8)
-            self.array.reshape(-1, self.c, self.hw)[rows, self.nt : self.nt + self.ni] = out
+            self._planes[rows, self.nt : self.nt + self.ni, : self.hw] = out
 
     def _fills(self, states: State, rows: np.ndarray) -> None:
         vals = self.engine.fills(states)
         if vals is not None:
-            self.array.reshape(-1, self.c, self.hw)[rows[:, None], self._fill_at[None, :], :] = vals[:, :, None]
+            self._planes[rows[:, None], self._fill_at[None, :], : self.hw] = vals[:, :, None]
+
+    def _lit(self, states: State) -> list:
+        last, groups = self._last_lit
+        if last is not states:
+            groups = self.engine.lit(states)
+            self._last_lit = (states, groups)
+        return groups
 
     def _light(self, states: State, rows: np.ndarray, value: int) -> None:
-        ch, cells = self.engine.lit(states)
-        inner = self._inner[cells]
-        idx = (rows[:, None] * self._row_stride + ch * self.hw) + inner
-        idx[inner < 0] = self._trash
-        self._flat[idx] = value
+        row_off = (rows * self._row_stride)[:, None]
+        for ch, cells in self._lit(states):
+            idx = self._inner.take(cells)
+            idx += row_off
+            idx += ch * self.plane if isinstance(ch, int) else ch.astype(np.int64) * self.plane
+            self._flat[idx] = value
 
     # -- public ------------------------------------------------------------------
     def write(self, states: State, rows: np.ndarray | None = None) -> None:
         """Write every plane of ``states`` into buffer rows ``rows`` (default: all)."""
         rows = np.arange(len(states)) if rows is None else np.asarray(rows)
-        self.array[rows] = 0
+        self._planes[rows] = 0
         self._terrain(states, rows)
         self._items(states, rows)
         self._fills(states, rows)

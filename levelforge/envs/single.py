@@ -9,6 +9,7 @@ import numpy as np
 from gymnasium import spaces
 
 from ..engine import Engine, State
+from ..engine.observe import Observer
 from ..game import GameSpec, load_game
 from .sources import LevelPool
 
@@ -58,6 +59,7 @@ class TileEnv(gym.Env):
         self.state: State | None = None
         self.level = None
         self._slot = np.zeros(1, dtype=np.int64)
+        self._obs = Observer(self.engine, self.pool.board, 1)
 
     @property
     def action_names(self) -> tuple[str, ...]:
@@ -73,7 +75,10 @@ class TileEnv(gym.Env):
             self.level = level
         else:
             self.state, (self.level,) = self.pool.draw(self.np_random, self._slot)
-        return self.engine.observe(self.state)[0], self._info()
+        if self._obs.board_shape != (self.state.board.height, self.state.board.width):
+            self._obs = Observer(self.engine, self.state.board, 1)
+        self._obs.write(self.state)
+        return self._obs.array[0].copy(), self._info()
 
     def step(self, action):
         if self.state is None:
@@ -81,10 +86,12 @@ class TileEnv(gym.Env):
         a = int(action)
         if not 0 <= a < self.engine.n_actions:
             raise ValueError(f"action must be in [0, {self.engine.n_actions}), got {action!r}")
-        self.state, reward, terminated = self.engine.step(self.state, np.array([a], dtype=np.int64))
+        old = self.state
+        self.state, reward, terminated = self.engine.step(old, np.array([a], dtype=np.int64))
+        self._obs.update(old, self.state)
         term = bool(terminated[0])
         truncated = not term and int(self.state.t[0]) >= self.max_steps
-        return self.engine.observe(self.state)[0], float(reward[0]), term, truncated, self._info()
+        return self._obs.array[0].copy(), float(reward[0]), term, truncated, self._info()
 
     def _info(self) -> dict[str, Any]:
         s = self.state

@@ -76,6 +76,7 @@ class TileVectorEnv(VectorEnv):
         self.obs = Observer(self.engine, self.pool.board, self.num_envs)
         self.states: State | None = None
         self._needs_reset = np.zeros(self.num_envs, dtype=bool)
+        self._shared: State | None = None
         self._all = np.arange(self.num_envs)
         self._rng = np.random.default_rng()
 
@@ -86,6 +87,7 @@ class TileVectorEnv(VectorEnv):
             self.observation_space.seed(seed)
             self.pool.reset_order()
         self.states, _ = self.pool.draw(self._rng, self._all)
+        self._shared = None
         self._needs_reset[:] = False
         self.obs.write(self.states)
         return self._out(), {}
@@ -95,7 +97,7 @@ class TileVectorEnv(VectorEnv):
 
     def _reset_rows(self, rows: np.ndarray) -> None:
         fresh, _ = self.pool.draw(self._rng, rows)
-        self.states = _put_rows(self.states, rows, fresh)
+        self.states = _put_rows(self.states, rows, fresh, self._shared)
         self.obs.write(fresh, rows)
 
     def step(self, actions):
@@ -111,6 +113,7 @@ class TileVectorEnv(VectorEnv):
             a[pending] = 0
         old = self.states
         self.states, reward, terminated = self.engine.step(old, a)
+        self._shared = old
         self.obs.update(old, self.states)
         truncated = (self.states.t >= self.max_steps) & ~terminated
         if pending is not None:
@@ -152,11 +155,18 @@ class TileVectorEnv(VectorEnv):
         return tuple(render.render_grid(self.game, g) for g in grids)
 
 
-def _put_rows(states: State, rows: np.ndarray, fresh: State) -> State:
-    """``states`` with ``rows`` replaced by ``fresh`` (arrays updated in place where owned)."""
+def _put_rows(states: State, rows: np.ndarray, fresh: State, older: State | None) -> State:
+    """``states`` with ``rows`` replaced by ``fresh``.
+
+    Arrays that ``Engine.step`` made new for ``states`` are updated in place;
+    those it shared with the ``older`` states (unchanged by the step) are
+    copied first, so no State a caller holds ever changes.
+    """
+    shared = {id(v) for v in older.arrays().values()} if older is not None else set()
     out = {}
     for k, v in states.arrays().items():
-        v = v if v.flags.writeable else v.copy()
+        if id(v) in shared or not v.flags.writeable or not v.flags.owndata:
+            v = v.copy()
         v[rows] = getattr(fresh, k)
         out[k] = v
     return State(states.board, **out)
