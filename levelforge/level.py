@@ -56,10 +56,14 @@ class Level:
     @property
     def id(self) -> str:
         """Stable content hash: 16 hex digits of sha256 over game, size and tiles."""
-        h = hashlib.sha256()
-        h.update(f"{self.game}:{self.height}x{self.width}:".encode())
-        h.update(self.grid.tobytes())
-        return h.hexdigest()[:16]
+        got = self.__dict__.get("_id")
+        if got is None:
+            h = hashlib.sha256()
+            h.update(f"{self.game}:{self.height}x{self.width}:".encode())
+            h.update(self.grid.tobytes())
+            got = h.hexdigest()[:16]
+            object.__setattr__(self, "_id", got)
+        return got
 
     def count(self, tile: str) -> int:
         """How many cells hold base tile ``tile`` (composites count for each part)."""

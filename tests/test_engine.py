@@ -214,3 +214,13 @@ def test_observation_planes():
     # every cell has exactly one terrain plane set
     terrain = [ch[n] for n in ("wall", "floor", "goal")]
     assert (obs[terrain].sum(axis=0) == 1).all()
+
+
+def test_two_npcs_claiming_one_tile_first_in_reading_order_wins():
+    # Step 1: the bat bumps the wall and turns left; the spider waits (every 2).
+    # Step 2: both want the tile (2, 2); the spider comes first in reading order.
+    e, out = play("dungeon", "wwwww\nw.2.w\nw..1w\nwA..w\nwwwww", [NOOP, NOOP])
+    s = out[1][0]
+    assert list(s.npc_pos[0]) == [s.board.cell(2, 2), s.board.cell(2, 3)]
+    assert list(s.npc_dir[0]) == [s.board.stride, 1]  # spider still heading down, bat turned back right
+    assert s.npc_map[0, s.board.cell(2, 2)] == 1 and s.npc_map[0, s.board.cell(2, 3)] == 2

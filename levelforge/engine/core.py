@@ -344,9 +344,9 @@ class Engine:
             states.status.view(np.uint8)[:, None],
         ]
         if len(self.rules.items) == 1:  # one item kind: a bit per cell is enough
-            parts.append(np.packbits(np.take(states.items, open_cells, axis=1), axis=1))
+            parts.append(np.packbits(states.items.take(open_cells, axis=1), axis=1))
         elif self.rules.items:
-            parts.append(np.take(states.items, open_cells, axis=1))
+            parts.append(states.items.take(open_cells, axis=1))
         for m in self.mechanics:
             parts.extend(m.key(states))
         return np.ascontiguousarray(np.concatenate(parts, axis=1))

@@ -44,21 +44,19 @@ class Turn:
     # -- reading ---------------------------------------------------------------
     def mask(self, name: str, cells: np.ndarray) -> np.ndarray:
         """Board mask ``name`` at ``cells`` (one cell per state)."""
-        return np.take(self.board.masks[name], self.cell_base + cells)
+        return self.board.masks[name].take(self.cell_base + cells)
 
     def item_at(self, cells: np.ndarray) -> np.ndarray:
         """``(B,) uint8`` item code at ``cells``."""
-        return np.take(self.items, self.base + cells)
+        return self.items.take(self.base + cells)
 
     def npc_at(self, cells: np.ndarray) -> np.ndarray:
         """``(B,) uint8``: 1 + the NPC standing on each state's cell, 0 if none."""
-        return np.take(self.npc_map, self.base + cells)
+        return self.npc_map.take(self.base + cells)
 
     # -- writing ---------------------------------------------------------------
     def items_for_write(self) -> np.ndarray:
-        if self.items is self.state.items:
-            self.items = self.items.copy()
-        return self.items
+        return self.own("items")
 
     def set_items(self, rows: np.ndarray, cells: np.ndarray, codes: np.ndarray | int) -> None:
         """Set the item code at one cell of each of ``rows``."""
@@ -66,9 +64,7 @@ class Turn:
         flat[self.base[rows] + cells] = codes
 
     def inv_for_write(self) -> np.ndarray:
-        if self.inv is self.state.inv:
-            self.inv = self.inv.copy()
-        return self.inv
+        return self.own("inv")
 
     def end(self, mask: np.ndarray, outcome: int) -> None:
         """Finish the still-live states in ``mask`` as WON or LOST."""
@@ -84,14 +80,11 @@ class Turn:
         prev = self.events.get(event)
         self.events[event] = counts if prev is None else prev + counts
 
-    def npcs_for_write(self) -> None:
-        """Make the NPC arrays this turn's own before changing them in place."""
-        s = self.state
-        if self.npc_pos is s.npc_pos:
-            self.npc_pos = self.npc_pos.copy()
-        if self.npc_kind is s.npc_kind:
-            self.npc_kind = self.npc_kind.copy()
-        if self.npc_dir is s.npc_dir:
-            self.npc_dir = self.npc_dir.copy()
-        if self.npc_map is s.npc_map:
-            self.npc_map = self.npc_map.copy()
+    def own(self, name: str) -> np.ndarray:
+        """Field ``name`` (e.g. ``"npc_pos"``), copied once if still shared with
+        the old state, so it may be changed in place."""
+        arr = getattr(self, name)
+        if arr is getattr(self.state, name):
+            arr = arr.copy()
+            setattr(self, name, arr)
+        return arr

@@ -34,10 +34,9 @@ class Attack(Mechanic):
         if victim.any():
             rows = np.flatnonzero(victim)
             slot = victim[rows].astype(np.int64) - 1
-            turn.npcs_for_write()
-            turn.npc_pos[rows, slot] = -1
-            turn.npc_kind[rows, slot] = -1
-            turn.npc_map.reshape(-1)[turn.base[rows] + cell[rows]] = 0
+            turn.own("npc_pos")[rows, slot] = -1
+            turn.own("npc_kind")[rows, slot] = -1
+            turn.own("npc_map").reshape(-1)[turn.base[rows] + cell[rows]] = 0
             turn.emit("kill", (victim != 0).astype(np.float32))
 
     def channels(self) -> list[str]:

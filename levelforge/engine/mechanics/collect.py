@@ -26,7 +26,7 @@ class Collect(Mechanic):
 
     def after_move(self, turn) -> None:
         code = turn.item_at(turn.pos)
-        got = turn.playing & np.take(self.collectible, code)
+        got = turn.playing & self.collectible.take(code)
         if not got.any():
             return
         rows = np.flatnonzero(got)

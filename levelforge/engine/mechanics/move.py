@@ -61,9 +61,9 @@ class Move(Mechanic):
         code = turn.item_at(target)
         holding = moving & (code > 0) & ~blocked
         if holding.any():
-            blocked |= holding & np.take(self.blocking, code)
+            blocked |= holding & self.blocking.take(code)
             for m, codes in self.enterers:
-                trying = holding & np.take(codes, code) & ~blocked
+                trying = holding & codes.take(code) & ~blocked
                 if trying.any():
                     refused = m.enter(turn, target, trying)
                     if refused is not None:

@@ -66,64 +66,75 @@ class Patrol(Mechanic):
         self._due = self.moving[:, None] & (step[None, :] % self.every[:, None] == 0)
         # the same, flat, with "no NPC" first: index (kind + 1) * period + phase
         self._due_flat = np.concatenate([self._due[-1:], self._due[:-1]]).reshape(-1)
+        self._kind_cache: tuple[np.ndarray | None, np.ndarray] = (None, np.zeros(0, dtype=np.intp))
 
     def due(self, t: np.ndarray, kind: np.ndarray) -> np.ndarray:
         """``(B, M) bool``: NPCs that move on the step after ``t`` steps."""
-        idx = kind.astype(np.intp)
-        idx += 1  # row 0 of the table is "no NPC" (kind -1)
-        idx *= self.period
-        idx += ((t + 1) % self.period)[:, None]
-        return self._due_flat.take(idx)
+        return self._due_flat.take(self._kind_rows(kind) + ((t + 1) % self.period)[:, None])
+
+    def _kind_rows(self, kind: np.ndarray) -> np.ndarray:
+        """``(B, M) intp`` offsets of each NPC's row in the due table (cached: the
+        kind array is shared from step to step until an NPC dies)."""
+        src, rows = self._kind_cache
+        if src is not kind:
+            rows = (kind.astype(np.intp) + 1) * self.period  # row 0: "no NPC" (kind -1)
+            self._kind_cache = (kind, rows)
+        return rows
 
     def world(self, turn) -> None:
-        npos = turn.npc_pos
-        m = npos.shape[1]
+        m = turn.npc_pos.shape[1]
         if not m:
             return
         due = self.due(turn.state.t, turn.npc_kind)
         due &= turn.playing[:, None]
-        if not due.any():
+        # Work on the NPCs that move this step only, as flat indices into (B * M).
+        todo = np.flatnonzero(due)
+        if not len(todo):
             return
-        # Dead NPCs (cell -1) read arbitrary cells below; `due` masks them out.
-        tgt = npos + turn.npc_dir
-        flat = tgt + turn.base[:, None]
-        old_map = turn.npc_map
-        can = ~turn.board.masks["solid"].take(tgt + turn.cell_base[:, None])
-        can &= turn.items.take(flat) == 0
-        can &= old_map.take(flat) == 0
-        can &= due
-        if can.any():
-            rows, slots = np.nonzero(can)
-            new_map = old_map.copy()
-            cells = new_map.reshape(-1)
-            cells[turn.base[rows] + npos[rows, slots]] = 0
-            dest = flat[rows, slots]
-            cells[dest] = slots + 1
-            lost = cells[dest] != slots + 1  # another NPC claimed the same tile
+        rows = todo // m
+        step = turn.npc_dir.reshape(-1).take(todo)
+        tgt = turn.npc_pos.reshape(-1).take(todo) + step
+        dest = turn.base.take(rows) + tgt  # target in the flat (B * N) state grids
+        free = ~turn.board.masks["solid"].take(turn.cell_base.take(rows) + tgt)
+        free &= turn.items.reshape(-1).take(dest) == 0
+        free &= turn.npc_map.reshape(-1).take(dest) == 0
+        movers = np.flatnonzero(free)  # positions in `todo`
+        if len(movers):
+            go, go_dest, go_step = todo[movers], dest[movers], step[movers]
+            label = (go % m + 1).astype(np.uint8)
+            cells = turn.own("npc_map").reshape(-1)
+            cells[go_dest - go_step] = 0
+            cells[go_dest] = label
+            lost = cells.take(go_dest) != label  # another NPC claimed the same tile
             if lost.any():
-                can = self._settle(can, flat, rows[lost], cells, turn.base, npos)
-            turn.npc_map = new_map
-            turn.npc_pos = np.where(can, tgt, npos)
-        turn.npc_dir = np.where(due & ~can, -turn.npc_dir, turn.npc_dir)
+                keep = self._settle(go, go_dest, go_step, lost, cells, m, len(turn.live))
+                movers, go = movers[keep], go[keep]
+            turn.own("npc_pos").reshape(-1)[go] = tgt[movers]
+        stays = np.ones(len(todo), dtype=bool)
+        stays[movers] = False
+        back = todo[stays]
+        if len(back):
+            heading = turn.own("npc_dir").reshape(-1)
+            heading[back] = -heading.take(back)
 
     @staticmethod
-    def _settle(can, flat, rows, cells, base, npos) -> np.ndarray:
-        """Where NPCs of a state claimed one tile, the first in reading order takes
-        it; the others stay (and turn round). Fixes ``cells`` to match."""
-        can = can.copy()
-        for r in np.unique(rows):
-            movers = np.flatnonzero(can[r])
-            seen: dict[int, int] = {}
-            for j in movers:  # reading order
-                cell = int(flat[r, j])
-                if cell in seen:
-                    can[r, j] = False
-                    cells[base[r] + npos[r, j]] = j + 1
-                else:
-                    seen[cell] = j
-            for cell, j in seen.items():
-                cells[cell] = j + 1
-        return can
+    def _settle(go, dest, step, lost, cells, m, batch) -> np.ndarray:
+        """Several NPCs of a state claimed one tile: the first in reading order
+        takes it, the others stay. Fixes ``cells``; returns which of ``go`` move."""
+        rows = go // m
+        contested = np.zeros(batch, dtype=bool)
+        contested[rows[lost]] = True
+        keep = np.ones(len(go), dtype=bool)
+        idx = np.flatnonzero(contested.take(rows))  # movers of the states with a clash
+        order = idx[np.lexsort((go[idx], dest[idx]))]  # by tile, then reading order
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = dest[order[1:]] != dest[order[:-1]]
+        losers = order[~first]
+        keep[losers] = False
+        cells[dest[losers] - step[losers]] = (go[losers] % m + 1).astype(np.uint8)
+        winners = order[first]
+        cells[dest[winners]] = (go[winners] % m + 1).astype(np.uint8)
+        return keep
 
     def start_heading(self, kind: np.ndarray) -> np.ndarray:
         return np.where(kind >= 0, self.heading[np.maximum(kind, 0)], 0).astype(np.int8)

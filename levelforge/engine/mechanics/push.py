@@ -24,10 +24,10 @@ class Push(Mechanic):
         rows = np.flatnonzero(trying)
         tgt = target[rows]
         beyond = tgt + turn.facing[rows]
-        ok = ~np.take(turn.board.masks["solid"], turn.cell_base[rows] + beyond)
-        ok &= np.take(turn.items, turn.base[rows] + beyond) == 0
+        ok = ~turn.board.masks["solid"].take(turn.cell_base[rows] + beyond)
+        ok &= turn.items.take(turn.base[rows] + beyond) == 0
         if turn.npc_pos.shape[1]:
-            ok &= np.take(turn.npc_map, turn.base[rows] + beyond) == 0
+            ok &= turn.npc_map.take(turn.base[rows] + beyond) == 0
         refused = np.zeros_like(trying)
         refused[rows[~ok]] = True
         if ok.any():
