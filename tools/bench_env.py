@@ -76,7 +76,9 @@ def bench_engine(engine: Engine, levels, size, max_npcs, batch: int, seconds: fl
                 rows = np.flatnonzero(done)
                 live_done += int(new.t[rows].sum())
                 ended += len(rows)
-                new = new.put(rows, bank.take(rng.integers(0, n_bank, len(rows))))
+                # as a vector env does: rows of arrays the step made new are
+                # replaced in place, arrays it shared with `states` are copied
+                new = new.put(rows, bank.take(rng.integers(0, n_bank, len(rows))), previous=states)
             states = new
             calls += 1
             i = i + 1 if i + 1 < n_rows else 0

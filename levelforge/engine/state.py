@@ -91,8 +91,8 @@ class State:
     - ``facing``: ``(B,) int32`` cell offset towards the tile the player faces
       (one of ``board.delta``: the way it last moved or tried to)
     - ``items``: ``(B, N) uint8`` item on each cell (0 none, k = item tile k-1)
-    - ``npc_pos``: ``(B, M) int32`` NPC cells (-1: none or dead)
-    - ``npc_kind``: ``(B, M) int8`` NPC tile index (-1: none)
+    - ``npc_pos``: ``(B, M) int32`` NPC cells (-1: no NPC in the slot, or dead)
+    - ``npc_kind``: ``(B, M) int8`` NPC tile index (-1: no NPC in the slot)
     - ``npc_dir``: ``(B, M) int32`` cell offset of one step of each NPC's heading
     - ``npc_map``: ``(B, N) uint8`` 1 + the NPC on each cell, 0 none (derived
       from ``npc_pos``, kept so that "is an NPC here?" is one look-up;
@@ -141,11 +141,19 @@ class State:
     def replace(self, **changes: np.ndarray) -> "State":
         return replace(self, **changes)
 
-    def put(self, idx: np.ndarray, other: "State") -> "State":
-        """A copy of these states with rows ``idx`` replaced by ``other``'s rows."""
+    def put(self, idx: np.ndarray, other: "State", previous: "State | None" = None) -> "State":
+        """These states with rows ``idx`` replaced by ``other``'s rows.
+
+        Without ``previous`` every array is copied. With ``previous`` (the
+        states these were stepped from), arrays the step made new are updated
+        in place and only those it shared with ``previous`` are copied: cheaper,
+        for an owner that no longer hands these states out (a vector env).
+        """
+        shared = {id(v) for v in previous.arrays().values()} if previous is not None else None
         out = {}
         for k, v in self.arrays().items():
-            v = v.copy()
+            if shared is None or id(v) in shared or not v.flags.writeable or not v.flags.owndata:
+                v = v.copy()
             v[idx] = getattr(other, k)
             out[k] = v
         return State(self.board, **out)

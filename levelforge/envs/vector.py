@@ -97,7 +97,7 @@ class TileVectorEnv(VectorEnv):
 
     def _reset_rows(self, rows: np.ndarray) -> None:
         fresh, _ = self.pool.draw(self._rng, rows)
-        self.states = _put_rows(self.states, rows, fresh, self._shared)
+        self.states = self.states.put(rows, fresh, previous=self._shared)
         self.obs.write(fresh, rows)
 
     def step(self, actions):
@@ -153,20 +153,3 @@ class TileVectorEnv(VectorEnv):
         if self.render_mode == "ansi":
             return "\n".join(render.ansi(self.game, g, colour=False) for g in grids)
         return tuple(render.render_grid(self.game, g) for g in grids)
-
-
-def _put_rows(states: State, rows: np.ndarray, fresh: State, older: State | None) -> State:
-    """``states`` with ``rows`` replaced by ``fresh``.
-
-    Arrays that ``Engine.step`` made new for ``states`` are updated in place;
-    those it shared with the ``older`` states (unchanged by the step) are
-    copied first, so no State a caller holds ever changes.
-    """
-    shared = {id(v) for v in older.arrays().values()} if older is not None else set()
-    out = {}
-    for k, v in states.arrays().items():
-        if id(v) in shared or not v.flags.writeable or not v.flags.owndata:
-            v = v.copy()
-        v[rows] = getattr(fresh, k)
-        out[k] = v
-    return State(states.board, **out)

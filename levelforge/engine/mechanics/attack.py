@@ -34,8 +34,7 @@ class Attack(Mechanic):
         if victim.any():
             rows = np.flatnonzero(victim)
             slot = victim[rows].astype(np.int64) - 1
-            turn.own("npc_pos")[rows, slot] = -1
-            turn.own("npc_kind")[rows, slot] = -1
+            turn.own("npc_pos")[rows, slot] = -1  # the kind stays: a dead NPC is one with cell -1
             turn.own("npc_map").reshape(-1)[turn.base[rows] + cell[rows]] = 0
             turn.emit("kill", (victim != 0).astype(np.float32))
 

@@ -66,56 +66,70 @@ class Patrol(Mechanic):
         self._due = self.moving[:, None] & (step[None, :] % self.every[:, None] == 0)
         # the same, flat, with "no NPC" first: index (kind + 1) * period + phase
         self._due_flat = np.concatenate([self._due[-1:], self._due[:-1]]).reshape(-1)
-        self._kind_cache: tuple[np.ndarray | None, np.ndarray] = (None, np.zeros(0, dtype=np.intp))
+        self._slot_cache: tuple[np.ndarray | None, tuple] = (None, ())
 
     def due(self, t: np.ndarray, kind: np.ndarray) -> np.ndarray:
-        """``(B, M) bool``: NPCs that move on the step after ``t`` steps."""
-        return self._due_flat.take(self._kind_rows(kind) + ((t + 1) % self.period)[:, None])
+        """``(B, M) bool``: NPC slots whose kind moves on the step after ``t`` steps
+        (dead NPCs included: their cell is -1)."""
+        b, m = kind.shape
+        phase = ((t + 1) % self.period).repeat(m)  # one entry per NPC slot, flat
+        phase += (kind.reshape(-1).astype(np.intp) + 1) * self.period  # row 0: "no NPC" (kind -1)
+        return self._due_flat.take(phase).reshape(b, m)
 
-    def _kind_rows(self, kind: np.ndarray) -> np.ndarray:
-        """``(B, M) intp`` offsets of each NPC's row in the due table (cached: the
-        kind array is shared from step to step until an NPC dies)."""
-        src, rows = self._kind_cache
+    def _slots(self, kind: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The occupied NPC slots as flat indices into (B * M), their rows, and
+        their rows in the due table. Cached: the kind array is shared from step
+        to step (NPCs keep their kind when they die) until levels change."""
+        src, got = self._slot_cache
         if src is not kind:
-            rows = (kind.astype(np.intp) + 1) * self.period  # row 0: "no NPC" (kind -1)
-            self._kind_cache = (kind, rows)
-        return rows
+            flat = kind.reshape(-1)
+            slots = np.flatnonzero(flat >= 0)
+            got = (slots, slots // kind.shape[1], flat.take(slots).astype(np.intp) * self.period + self.period)
+            self._slot_cache = (kind, got)
+        return got
 
     def world(self, turn) -> None:
         m = turn.npc_pos.shape[1]
         if not m:
             return
-        due = self.due(turn.state.t, turn.npc_kind)
-        due &= turn.playing[:, None]
-        # Work on the NPCs that move this step only, as flat indices into (B * M).
-        todo = np.flatnonzero(due)
+        slots, slot_rows, table_rows = self._slots(turn.npc_kind)
+        if not len(slots):
+            return
+        phase = (turn.state.t + 1) % self.period
+        due = self._due_flat.take(table_rows + phase.take(slot_rows))
+        due &= turn.playing.take(slot_rows)
+        # From here on: only the NPCs that move this step, as flat indices into (B * M).
+        todo = slots[due]
+        pos = turn.npc_pos.reshape(-1).take(todo)
+        alive = pos >= 0
+        if not alive.all():
+            todo, pos = todo[alive], pos[alive]
         if not len(todo):
             return
         rows = todo // m
         step = turn.npc_dir.reshape(-1).take(todo)
-        tgt = turn.npc_pos.reshape(-1).take(todo) + step
+        tgt = pos + step
         dest = turn.base.take(rows) + tgt  # target in the flat (B * N) state grids
-        free = ~turn.board.masks["solid"].take(turn.cell_base.take(rows) + tgt)
+        free = turn.board.masks["open"].take(turn.cell_base.take(rows) + tgt)
         free &= turn.items.reshape(-1).take(dest) == 0
         free &= turn.npc_map.reshape(-1).take(dest) == 0
         movers = np.flatnonzero(free)  # positions in `todo`
         if len(movers):
-            go, go_dest, go_step = todo[movers], dest[movers], step[movers]
-            label = (go % m + 1).astype(np.uint8)
+            go, go_dest = todo.take(movers), dest.take(movers)
+            label = go % m + 1
             cells = turn.own("npc_map").reshape(-1)
-            cells[go_dest - go_step] = 0
+            cells[go_dest - step.take(movers)] = 0
             cells[go_dest] = label
             lost = cells.take(go_dest) != label  # another NPC claimed the same tile
             if lost.any():
-                keep = self._settle(go, go_dest, go_step, lost, cells, m, len(turn.live))
+                keep = self._settle(go, go_dest, step.take(movers), lost, cells, m, len(turn.live))
                 movers, go = movers[keep], go[keep]
-            turn.own("npc_pos").reshape(-1)[go] = tgt[movers]
-        stays = np.ones(len(todo), dtype=bool)
-        stays[movers] = False
-        back = todo[stays]
-        if len(back):
-            heading = turn.own("npc_dir").reshape(-1)
-            heading[back] = -heading.take(back)
+            turn.own("npc_pos").reshape(-1)[go] = tgt.take(movers)
+        if len(movers) < len(todo):
+            stays = np.ones(len(todo), dtype=bool)
+            stays[movers] = False
+            back = todo[stays]
+            turn.own("npc_dir").reshape(-1)[back] = -step[stays]
 
     @staticmethod
     def _settle(go, dest, step, lost, cells, m, batch) -> np.ndarray:
@@ -131,9 +145,9 @@ class Patrol(Mechanic):
         first[1:] = dest[order[1:]] != dest[order[:-1]]
         losers = order[~first]
         keep[losers] = False
-        cells[dest[losers] - step[losers]] = (go[losers] % m + 1).astype(np.uint8)
+        cells[dest[losers] - step[losers]] = go[losers] % m + 1
         winners = order[first]
-        cells[dest[winners]] = (go[winners] % m + 1).astype(np.uint8)
+        cells[dest[winners]] = go[winners] % m + 1
         return keep
 
     def start_heading(self, kind: np.ndarray) -> np.ndarray:
@@ -141,6 +155,9 @@ class Patrol(Mechanic):
 
     def channels(self) -> list[str]:
         return ["npc_heading_up", "npc_heading_down", "npc_heading_left", "npc_heading_right", "npc_moves_next"]
+
+    def prepare(self, board) -> None:
+        board.masks["open"] = ~board.masks["solid"]
 
     def lit(self, state):
         cells = state.npc_pos
