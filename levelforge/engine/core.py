@@ -339,8 +339,9 @@ class Engine:
         b = states.board
         open_cells = _open_cells(b)
         nb = len(states)
+        cell = np.uint8 if b.cells <= 256 else np.uint16
         parts = [
-            states.pos.astype(np.int16).view(np.uint8).reshape(nb, 2),
+            states.pos.astype(cell).view(np.uint8).reshape(nb, -1),
             states.status.view(np.uint8)[:, None],
         ]
         if len(self.rules.items) == 1:  # one item kind: a bit per cell is enough

@@ -109,7 +109,7 @@ class Solver:
         na = len(actions)
         prune = PushDeadlocks(e, root) if self._push_puzzle else None
         frontier_keys = e.keys(root)
-        visited = {frontier_keys[0].tobytes()}
+        visited = set(_hashable(frontier_keys))
         parent = np.full(1024, -1, dtype=np.int64)
         via = np.full(1024, -1, dtype=np.int64)
         nodes = 1
@@ -168,13 +168,15 @@ class Solver:
         return plan[::-1]
 
 
-def _unseen(keys: np.ndarray, visited: set[bytes]) -> np.ndarray:
-    """Sorted row indices of the first copy of each key row not in ``visited``; adds them.
+def _hashable(keys: np.ndarray) -> list[bytes]:
+    """Key rows as ``bytes``, made in C through a fixed-width bytes view
+    (numpy drops trailing NUL bytes, which keeps equal-width keys distinct)."""
+    return keys.view(f"S{keys.shape[1]}").ravel().tolist()
 
-    Rows become ``bytes`` in C through a fixed-width bytes view (numpy drops
-    trailing NUL bytes, which keeps equal-width keys distinct).
-    """
-    as_bytes = keys.view(f"S{keys.shape[1]}").ravel().tolist()
+
+def _unseen(keys: np.ndarray, visited: set) -> np.ndarray:
+    """Sorted row indices of the first copy of each key row not in ``visited``; adds them."""
+    as_bytes = _hashable(keys)
     first = dict(zip(reversed(as_bytes), range(len(as_bytes) - 1, -1, -1)))
     new = first.keys() - visited
     visited.update(new)
