@@ -171,6 +171,32 @@ def show(level: str, game: str, png: str | None, tile_size: int, colour: bool | 
 @click.argument("levels", nargs=-1, type=click.Path())
 @GAME_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per level (JSON Lines).")
+@_guard
+def check(levels: tuple[str, ...], game: str, as_json: bool) -> None:
+    """Check levels against the game's structural constraints (border, tile
+    counts, NPCs, ...; see the game's [constraints]). Exit status 1 if any
+    level breaks one. LEVELS are files or folders; none: the shipped levels.
+    Solvability is `levelforge solve`'s job.
+    """
+    from .constraints import check_level
+
+    spec = _game(game)
+    bad = 0
+    for lv in _levels(levels, spec):
+        problems = check_level(lv)
+        bad += bool(problems)
+        if as_json:
+            click.echo(json.dumps({"level": lv.name, "id": lv.id, "ok": not problems, "problems": problems}))
+        else:
+            click.echo(f"{lv.name:<24} {'ok' if not problems else '; '.join(problems)}")
+    if bad:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("levels", nargs=-1, type=click.Path())
+@GAME_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per level (JSON Lines).")
 @click.option("--max-nodes", default=2_000_000, show_default=True, type=click.IntRange(1), help="Give up on a level after this many distinct states.")
 @click.option("--max-seconds", type=click.FloatRange(0, min_open=True), help="Give up on a level after this long.")
 @_guard

@@ -213,9 +213,11 @@ def parse_game(data: dict[str, Any], src: str = "<game>", path: Path | None = No
         source=path,
     )
     # Compiling the rules checks every mechanic, condition and reward name.
+    from . import constraints
     from .engine import Engine
 
     try:
+        constraints.validate(spec)
         Engine(spec)
     except GameSpecError as e:
         raise GameSpecError(f"{str(e).split(': ', 1)[1]} (in {src})") from None
