@@ -34,6 +34,12 @@ from .turn import Turn
 
 ENGINE_EVENTS = ("step", "win", "lose")
 
+#: occupied NPC slots of a batch: flat indices into (B * M), their rows, their kinds
+NpcSlots = tuple[np.ndarray, np.ndarray, np.ndarray]
+#: a group of lit cells: rows (None: one per state), planes (array or int), cells
+Lit = tuple["np.ndarray | None", "np.ndarray | int", np.ndarray]
+_NO_SLOTS: NpcSlots = (np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros(0, np.intp))
+
 
 class Engine:
     """The compiled rules of one game."""
@@ -82,6 +88,7 @@ class Engine:
         self._act, self._after, self._check, self._world = (hooks(h) for h in ("act", "after_move", "check", "world"))
         self._weights = {k: np.float32(v) for k, v in spec.rewards.items() if v != 0}
         self.patrol = next((m for m in self.mechanics if m.use == "patrol"), None)
+        self._slot_cache: tuple[np.ndarray | None, NpcSlots] = (None, _NO_SLOTS)
         self._build_tables()
 
     # -- tables -------------------------------------------------------------------
@@ -241,7 +248,7 @@ class Engine:
             raise ValueError(f"step needs one action per state: got shape {a.shape}, expected {states.pos.shape}")
         if a.dtype.kind not in "iu" or (a.size and (a.min() < 0 or a.max() >= self.rules.n_actions)):
             raise ValueError(f"actions must be integers in [0, {self.rules.n_actions}), got {a!r}")
-        turn = Turn(states, a)
+        turn = Turn(states, a, self.npc_slots)
         for hook in self._act:
             hook(turn)
         for hook in self._after:
@@ -296,18 +303,35 @@ class Engine:
         obs.write(states)
         return np.ascontiguousarray(obs.array)
 
-    def lit(self, states: State) -> list[tuple[np.ndarray | int, np.ndarray]]:
-        """Sparse planes as groups of (channels, cells): each ``(B, j)`` (channels
-        may be one int), the cells set to 1 (cell -1: none). The player, the NPC
-        kinds, and the mechanics' lit planes."""
+    def npc_slots(self, states: State) -> NpcSlots:
+        """The occupied NPC slots: ``(flat indices into (B * M), their rows, their
+        kinds)``, 1-D. Cached for the last ``npc_kind`` array seen: it is shared
+        from step to step (dead NPCs keep their kind) until levels change."""
+        kind = states.npc_kind
+        src, got = self._slot_cache
+        if src is not kind:
+            flat = kind.reshape(-1)
+            slots = np.flatnonzero(flat >= 0)
+            m = max(kind.shape[1], 1)
+            got = (slots, slots // m, flat.take(slots).astype(np.intp))
+            self._slot_cache = (kind, got)
+        return got
+
+    def lit(self, states: State) -> list[Lit]:
+        """Sparse planes as groups of 1-D ``(rows, planes, cells)`` set to 1 (rows
+        None: one per state; planes may be one int; cell -1: none): the player,
+        the NPCs, and the mechanics' lit planes."""
         player = self._player_channel
-        groups: list[tuple[np.ndarray | int, np.ndarray]] = [(player, states.pos[:, None])]
+        groups: list[Lit] = [(None, player, states.pos)]
         if states.npc_pos.shape[1]:
-            groups.append((player + 1 + states.npc_kind.astype(np.int64), states.npc_pos))
+            slots = self.npc_slots(states)
+            flat, rows, kinds = slots
+            groups.append((rows, kinds + (player + 1), states.npc_pos.reshape(-1).take(flat)))
+        else:
+            slots = _NO_SLOTS
         for m, first in self._lit_planes:
-            got = m.lit(states)
-            if got is not None:
-                groups.append((first + got[0], got[1]))
+            for rows, planes, cells in m.lit(states, slots):
+                groups.append((rows, planes + first, cells))
         return groups
 
     def fills(self, states: State) -> np.ndarray | None:

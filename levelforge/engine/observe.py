@@ -83,11 +83,11 @@ class Observer:
         return groups
 
     def _light(self, states: State, rows: np.ndarray, value: int) -> None:
-        row_off = (rows * self._row_stride)[:, None]
-        for ch, cells in self._lit(states):
+        row_off = rows * self._row_stride  # buffer offset of each state's row
+        for lit_rows, planes, cells in self._lit(states):
             idx = self._inner.take(cells)
-            idx += row_off
-            idx += ch * self.plane if isinstance(ch, int) else ch.astype(np.int64) * self.plane
+            idx += row_off if lit_rows is None else row_off.take(lit_rows)
+            idx += planes * self.plane
             self._flat[idx] = value
 
     # -- public ------------------------------------------------------------------

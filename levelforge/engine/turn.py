@@ -15,7 +15,7 @@ class Turn:
     old state is never modified.
     """
 
-    def __init__(self, state: State, actions: np.ndarray) -> None:
+    def __init__(self, state: State, actions: np.ndarray, slots=None) -> None:
         b = state.board
         n = b.cells
         self.state = state
@@ -23,6 +23,7 @@ class Turn:
         self.actions = actions
         self.live = state.status == State.PLAYING
         self.base, self.cell_base = state.offsets()
+        self._slots = slots
         self.delta = b.delta
         self.pos = state.pos
         self.facing = state.facing
@@ -42,6 +43,10 @@ class Turn:
         self.item_moves: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
 
     # -- reading ---------------------------------------------------------------
+    def npc_slots(self):
+        """The occupied NPC slots of the state: ``(flat slots, rows, kinds)``."""
+        return self._slots(self.state)
+
     def mask(self, name: str, cells: np.ndarray) -> np.ndarray:
         """Board mask ``name`` at ``cells`` (one cell per state)."""
         return self.board.masks[name].take(self.cell_base + cells)

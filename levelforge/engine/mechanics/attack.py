@@ -41,9 +41,8 @@ class Attack(Mechanic):
     def channels(self) -> list[str]:
         return ["facing"]
 
-    def lit(self, state):
-        cell = state.pos + state.facing
-        return np.zeros((len(state), 1), dtype=np.int64), cell[:, None]
+    def lit(self, state, slots):
+        return [(None, 0, state.pos + state.facing)]
 
     def key(self, state):
         return [state.facing.astype(np.int8).view(np.uint8)[:, None]]

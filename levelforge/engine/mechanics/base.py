@@ -15,6 +15,7 @@ import numpy as np
 from ...errors import GameSpecError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ..core import Lit, NpcSlots
     from ..rules import Rules
     from ..state import Board, State
     from ..turn import Turn
@@ -78,10 +79,12 @@ class Mechanic:
         """Names of the extra observation planes this mechanic adds."""
         return []
 
-    def lit(self, state: "State") -> tuple[np.ndarray, np.ndarray] | None:
-        """Sparse planes: ``(B, j)`` plane numbers (0..k-1, own planes) and
-        ``(B, j)`` cells that are 1; a cell of -1 lights nothing."""
-        return None
+    def lit(self, state: "State", slots: "NpcSlots") -> "list[Lit]":
+        """Sparse planes: groups of ``(rows, planes, cells)`` 1-D arrays naming the
+        cells set to 1 (``rows`` None: one entry per state; ``planes`` may be one
+        int, numbered from 0 within this mechanic's planes; cell -1 lights
+        nothing). ``slots`` are the occupied NPC slots of ``state``."""
+        return []
 
     def fill(self, state: "State") -> np.ndarray | None:
         """Whole-plane values: ``(B, k) uint8``, plane p of row b all equal to it."""

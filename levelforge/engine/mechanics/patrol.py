@@ -66,7 +66,7 @@ class Patrol(Mechanic):
         self._due = self.moving[:, None] & (step[None, :] % self.every[:, None] == 0)
         # the same, flat, with "no NPC" first: index (kind + 1) * period + phase
         self._due_flat = np.concatenate([self._due[-1:], self._due[:-1]]).reshape(-1)
-        self._slot_cache: tuple[np.ndarray | None, tuple] = (None, ())
+        self._table_cache: tuple[np.ndarray | None, np.ndarray] = (None, np.zeros(0, dtype=np.intp))
 
     def due(self, t: np.ndarray, kind: np.ndarray) -> np.ndarray:
         """``(B, M) bool``: NPC slots whose kind moves on the step after ``t`` steps
@@ -76,27 +76,23 @@ class Patrol(Mechanic):
         phase += (kind.reshape(-1).astype(np.intp) + 1) * self.period  # row 0: "no NPC" (kind -1)
         return self._due_flat.take(phase).reshape(b, m)
 
-    def _slots(self, kind: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The occupied NPC slots as flat indices into (B * M), their rows, and
-        their rows in the due table. Cached: the kind array is shared from step
-        to step (NPCs keep their kind when they die) until levels change."""
-        src, got = self._slot_cache
-        if src is not kind:
-            flat = kind.reshape(-1)
-            slots = np.flatnonzero(flat >= 0)
-            got = (slots, slots // kind.shape[1], flat.take(slots).astype(np.intp) * self.period + self.period)
-            self._slot_cache = (kind, got)
-        return got
+    def _table_rows(self, kinds: np.ndarray) -> np.ndarray:
+        """Offsets of NPC kinds' rows in the due table (row 0 is "no NPC")."""
+        src, rows = self._table_cache
+        if src is not kinds:
+            rows = (kinds + 1) * self.period
+            self._table_cache = (kinds, rows)
+        return rows
 
     def world(self, turn) -> None:
         m = turn.npc_pos.shape[1]
         if not m:
             return
-        slots, slot_rows, table_rows = self._slots(turn.npc_kind)
+        slots, slot_rows, kinds = turn.npc_slots()
         if not len(slots):
             return
         phase = (turn.state.t + 1) % self.period
-        due = self._due_flat.take(table_rows + phase.take(slot_rows))
+        due = self._due_flat.take(self._table_rows(kinds) + phase.take(slot_rows))
         due &= turn.playing.take(slot_rows)
         # From here on: only the NPCs that move this step, as flat indices into (B * M).
         todo = slots[due]
@@ -159,12 +155,12 @@ class Patrol(Mechanic):
     def prepare(self, board) -> None:
         board.masks["open"] = ~board.masks["solid"]
 
-    def lit(self, state):
-        cells = state.npc_pos
-        due = self.due(state.t, state.npc_kind)
-        heading = state.board.direction(state.npc_dir)
-        planes = np.concatenate([heading, np.full_like(heading, 4)], axis=1)
-        return planes, np.concatenate([cells, np.where(due, cells, -1)], axis=1)
+    def lit(self, state, slots):
+        flat, rows, kinds = slots
+        cells = state.npc_pos.reshape(-1).take(flat)
+        heading = state.board.direction(state.npc_dir.reshape(-1).take(flat))
+        due = self._due_flat.take(self._table_rows(kinds) + ((state.t + 1) % self.period).take(rows))
+        return [(rows, heading, cells), (rows[due], 4, cells[due])]
 
     def key(self, state):
         if not state.npc_pos.shape[1]:
