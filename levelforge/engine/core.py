@@ -246,7 +246,8 @@ class Engine:
         a = np.asarray(actions)
         if a.shape != states.pos.shape:
             raise ValueError(f"step needs one action per state: got shape {a.shape}, expected {states.pos.shape}")
-        if a.dtype.kind not in "iu" or (a.size and (a.min() < 0 or a.max() >= self.rules.n_actions)):
+        # negative ints viewed as unsigned are huge, so one comparison checks both ends
+        if a.dtype.kind not in "iu" or np.count_nonzero(a.view(a.dtype.str.replace("i", "u")) >= self.rules.n_actions):
             raise ValueError(f"actions must be integers in [0, {self.rules.n_actions}), got {a!r}")
         turn = Turn(states, a, self.npc_slots)
         for hook in self._act:
@@ -347,7 +348,7 @@ class Engine:
         top = np.zeros((nb, n), dtype=np.int64)
         rows = np.arange(nb)
         alive = states.npc_pos >= 0
-        if alive.any():
+        if np.count_nonzero(alive):
             bi, j = np.nonzero(alive)
             top[bi, states.npc_pos[bi, j]] = 2 + states.npc_kind[bi, j]
         top[rows, states.pos] = 1

@@ -16,6 +16,7 @@ import numpy as np
 # Directions, in the order of the move actions: up, down, left, right.
 UP, DOWN, LEFT, RIGHT = 0, 1, 2, 3
 _DIRECTION_LUTS: dict[int, np.ndarray] = {}
+_DELTAS: dict[int, np.ndarray] = {}
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,9 +46,13 @@ class Board:
 
     @property
     def delta(self) -> np.ndarray:
-        """``(4,) int32`` cell offset of one step up, down, left, right."""
+        """``(4,) int32`` cell offset of one step up, down, left, right (read-only)."""
         w = self.stride
-        return np.array([-w, w, -1, 1], dtype=np.int32)
+        got = _DELTAS.get(w)
+        if got is None:
+            got = _DELTAS[w] = np.array([-w, w, -1, 1], dtype=np.int32)
+            got.setflags(write=False)
+        return got
 
     def direction(self, offsets: np.ndarray) -> np.ndarray:
         """Direction numbers (UP, DOWN, LEFT, RIGHT) of cell ``offsets`` (0 -> UP)."""

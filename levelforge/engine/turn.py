@@ -74,7 +74,7 @@ class Turn:
     def end(self, mask: np.ndarray, outcome: int) -> None:
         """Finish the still-live states in ``mask`` as WON or LOST."""
         mask = mask & self.playing
-        if mask.any():
+        if np.count_nonzero(mask):
             if self.status is self.state.status:
                 self.status = self.status.copy()
             self.status[mask] = outcome

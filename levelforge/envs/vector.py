@@ -107,7 +107,7 @@ class TileVectorEnv(VectorEnv):
         if a.shape != (self.num_envs,):
             raise ValueError(f"step needs {self.num_envs} actions, got shape {a.shape}")
         pending = None
-        if self.autoreset_mode == AutoresetMode.NEXT_STEP and self._needs_reset.any():
+        if self.autoreset_mode == AutoresetMode.NEXT_STEP and np.count_nonzero(self._needs_reset):
             pending = np.flatnonzero(self._needs_reset)
             a = a.copy()
             a[pending] = 0
@@ -124,7 +124,7 @@ class TileVectorEnv(VectorEnv):
             self._needs_reset[pending] = False
         done = terminated | truncated
         infos: dict[str, Any] = {}
-        if done.any():
+        if np.count_nonzero(done):
             rows = np.flatnonzero(done)
             won = self.states.status == State.WON
             final_info = {"won": won, "_won": done, "steps": self.states.t.copy(), "_steps": done}

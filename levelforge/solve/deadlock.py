@@ -62,7 +62,7 @@ class PushDeadlocks:
         moved_into = np.take(parents.items, base + children.pos)
         pushed = (children.pos != parents.pos) & np.take(self.pushable, moved_into)
         out = np.zeros(len(children), dtype=bool)
-        if not pushed.any():
+        if not np.count_nonzero(pushed):
             return out
         rows = np.flatnonzero(pushed)
         cell = children.pos[rows] + children.facing[rows]

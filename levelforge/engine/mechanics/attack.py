@@ -27,11 +27,11 @@ class Attack(Mechanic):
 
     def act(self, turn) -> None:
         hit = turn.live & (turn.actions == self.action)
-        if not turn.npc_pos.shape[1] or not hit.any():
+        if not turn.npc_pos.shape[1] or not np.count_nonzero(hit):
             return
         cell = turn.pos + turn.facing
         victim = turn.npc_at(cell) * hit
-        if victim.any():
+        if np.count_nonzero(victim):
             rows = np.flatnonzero(victim)
             slot = victim[rows].astype(np.int64) - 1
             turn.own("npc_pos")[rows, slot] = -1  # the kind stays: a dead NPC is one with cell -1

@@ -27,7 +27,7 @@ class Collect(Mechanic):
     def after_move(self, turn) -> None:
         code = turn.item_at(turn.pos)
         got = turn.playing & self.collectible.take(code)
-        if not got.any():
+        if not np.count_nonzero(got):
             return
         rows = np.flatnonzero(got)
         inv = turn.inv_for_write()

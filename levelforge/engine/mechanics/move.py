@@ -31,7 +31,7 @@ class Move(Mechanic):
             for i in getattr(m, "handled_items", ()):
                 codes[i + 1] = True
                 self.blocking[i + 1] = False
-            if codes.any():
+            if np.count_nonzero(codes):
                 self.enterers.append((m, codes))
         self.npcs_block = not any(m.use == "deadly" for m in mechanics)
 
@@ -47,7 +47,7 @@ class Move(Mechanic):
     def act(self, turn) -> None:
         step = self._steps(turn.board).take(turn.actions)  # cell offset, 0 for non-moves
         moving = turn.live & (step != 0)
-        if not moving.any():
+        if not np.count_nonzero(moving):
             return
         turn.facing = np.where(moving, step, turn.facing)
         target = turn.pos + step * moving
@@ -60,11 +60,11 @@ class Move(Mechanic):
             blocked |= turn.npc_at(target) != 0
         code = turn.item_at(target)
         holding = moving & (code > 0) & ~blocked
-        if holding.any():
+        if np.count_nonzero(holding):
             blocked |= holding & self.blocking.take(code)
             for m, codes in self.enterers:
                 trying = holding & codes.take(code) & ~blocked
-                if trying.any():
+                if np.count_nonzero(trying):
                     refused = m.enter(turn, target, trying)
                     if refused is not None:
                         blocked |= refused

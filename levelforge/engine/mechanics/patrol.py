@@ -60,7 +60,7 @@ class Patrol(Mechanic):
             self.every[i] = every
             self.heading[i] = HEADINGS[heading]
             self.moving[i] = True
-        self.period = math.lcm(*(int(e) for e in self.every[:-1][self.moving[:-1]])) if self.moving.any() else 1
+        self.period = math.lcm(*(int(e) for e in self.every[:-1][self.moving[:-1]])) if np.count_nonzero(self.moving) else 1
         # [kind, (t + 1) % period] -> moves on that step; kind -1 (dead) is the last row
         step = np.arange(self.period)
         self._due = self.moving[:, None] & (step[None, :] % self.every[:, None] == 0)
@@ -117,7 +117,7 @@ class Patrol(Mechanic):
             cells[go_dest - step.take(movers)] = 0
             cells[go_dest] = label
             lost = cells.take(go_dest) != label  # another NPC claimed the same tile
-            if lost.any():
+            if np.count_nonzero(lost):
                 keep = self._settle(go, go_dest, step.take(movers), lost, cells, m, len(turn.live))
                 movers, go = movers[keep], go[keep]
             turn.own("npc_pos").reshape(-1)[go] = tgt.take(movers)

@@ -30,7 +30,7 @@ class Push(Mechanic):
             ok &= turn.npc_map.take(turn.base[rows] + beyond) == 0
         refused = np.zeros_like(trying)
         refused[rows[~ok]] = True
-        if ok.any():
+        if np.count_nonzero(ok):
             r, src, dst = rows[ok], tgt[ok], beyond[ok]
             codes = turn.items.reshape(-1)[turn.base[r] + src]
             turn.set_items(r, dst, codes)
