@@ -22,7 +22,7 @@ from typing import Callable, Iterable
 
 from .errors import LevelforgeError, LevelFormatError
 from .game import load_game
-from .level import LEVEL_SUFFIX, Level, parse_level, write_level
+from .level import LEVEL_SUFFIX, Level, parse_level, read_file, write_level
 
 #: Import format -> the game its levels belong to.
 KINDS: dict[str, str] = {"boxoban": "sokoban", "gvgai": "dungeon"}
@@ -38,14 +38,7 @@ class LevelImportError(LevelforgeError):
 def _read_text(path: str | Path, what: str) -> tuple[Path, str]:
     """The file's text, decoded as UTF-8 with line ends normalised to LF."""
     p = Path(path)
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise LevelFormatError(f"{p}: no such file") from None
-    except IsADirectoryError:
-        raise LevelFormatError(f"{p}: is a folder, expected a {what} file") from None
-    except OSError as e:
-        raise LevelFormatError(f"{p}: cannot be read ({e.strerror})") from None
+    data = read_file(p, what)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:

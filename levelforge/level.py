@@ -152,18 +152,23 @@ def _legend(spec: GameSpec) -> str:
     return ", ".join(f"{t.char!r} {t.name}" for t in spec.tiles)
 
 
-def read_level(path: str | Path, game: str | GameSpec, size: tuple[int, int] | None = None) -> Level:
-    """Read one level file."""
+def read_file(path: str | Path, what: str = "level") -> bytes:
+    """A file's bytes; a missing, folder or unreadable path is a one-line LevelFormatError."""
     p = Path(path)
     try:
-        data = p.read_bytes()
+        return p.read_bytes()
     except FileNotFoundError:
         raise LevelFormatError(f"{p}: no such file") from None
     except IsADirectoryError:
-        raise LevelFormatError(f"{p}: is a folder, expected a level file") from None
+        raise LevelFormatError(f"{p}: is a folder, expected a {what} file") from None
     except OSError as e:
         raise LevelFormatError(f"{p}: cannot be read ({e.strerror})") from None
-    return parse_level(data, game, source=str(p), name=p.stem, size=size)
+
+
+def read_level(path: str | Path, game: str | GameSpec, size: tuple[int, int] | None = None) -> Level:
+    """Read one level file."""
+    p = Path(path)
+    return parse_level(read_file(p), game, source=str(p), name=p.stem, size=size)
 
 
 def level_files(path: str | Path) -> list[Path]:

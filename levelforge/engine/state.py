@@ -75,6 +75,7 @@ class Board:
 
 
 _ROW_OFFSETS: dict[tuple[int, int], np.ndarray] = {}
+_LAST_OFFSETS: tuple = (None, 0, None, None)
 
 
 def _row_offsets(b: int, n: int) -> np.ndarray:
@@ -128,12 +129,12 @@ class State:
     def offsets(self) -> tuple[np.ndarray, np.ndarray]:
         """``(B,) int64`` offsets of each row in flat ``(B*N)`` state grids and in
         flat ``(L*N)`` board masks (cached: ``level`` never changes in place)."""
-        got = self.__dict__.get("_offsets")
-        if got is None or got[0] is not self.level:
-            n = self.board.cells
-            got = (self.level, _row_offsets(len(self), n), self.level.astype(np.int64) * n)
-            object.__setattr__(self, "_offsets", got)
-        return got[1], got[2]
+        global _LAST_OFFSETS
+        got = _LAST_OFFSETS
+        n = self.board.cells
+        if got[0] is not self.level or got[1] != n:  # `level` is shared from step to step
+            got = _LAST_OFFSETS = (self.level, n, _row_offsets(len(self), n), self.level.astype(np.int64) * n)
+        return got[2], got[3]
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The batched arrays by field name (everything but the board)."""

@@ -2,7 +2,7 @@
 
 Each layer of the search (all states at depth d) is expanded by one
 :meth:`Engine.step` over (states x actions); children are deduplicated by
-their :meth:`Engine.keys` rows. Breadth-first order makes the first plan
+their :meth:`Engine.keys` rows in a :class:`KeySet` of every state seen. Breadth-first order makes the first plan
 found a shortest one (fewest steps). Plans longer than the game's step limit
 do not count, since an environment would truncate them first.
 
@@ -23,6 +23,7 @@ from ..engine import Engine, State
 from ..game import GameSpec
 from ..level import Level
 from .deadlock import PushDeadlocks
+from .keyset import KeySet
 
 SOLVED, UNSOLVABLE, GAVE_UP = "solved", "unsolvable", "gave_up"
 
@@ -109,7 +110,8 @@ class Solver:
         na = len(actions)
         prune = PushDeadlocks(e, root) if self._push_puzzle else None
         frontier_keys = e.keys(root)
-        visited = set(_hashable(frontier_keys))
+        visited = KeySet(frontier_keys.shape[1], capacity=min(self.max_nodes, 1 << 16))
+        visited.add(frontier_keys)
         parent = np.full(1024, -1, dtype=np.int64)
         via = np.full(1024, -1, dtype=np.int64)
         nodes = 1
@@ -134,11 +136,11 @@ class Solver:
             if prune is not None:
                 keep &= ~prune.dead_children(parents, children)
             cand = np.flatnonzero(keep)
-            keys = e.keys(children.take(cand))
+            keys = e.keys(children)[cand]  # cheaper than taking the children first
             # a child equal to its parent (a move into a wall) is never new
             moved = (keys != frontier_keys[src[cand]]).any(axis=1)
             cand, keys = cand[moved], keys[moved]
-            fresh = _unseen(keys, visited)
+            fresh = visited.add(keys)
             if not len(fresh):
                 return done(UNSOLVABLE, reason=f"all {nodes} reachable states seen, none wins")
             new = cand[fresh]
@@ -166,23 +168,6 @@ class Solver:
             plan.append(int(via[node]))
             node = int(parent[node])
         return plan[::-1]
-
-
-def _hashable(keys: np.ndarray) -> list[bytes]:
-    """Key rows as ``bytes``, made in C through a fixed-width bytes view
-    (numpy drops trailing NUL bytes, which keeps equal-width keys distinct)."""
-    return keys.view(f"S{keys.shape[1]}").ravel().tolist()
-
-
-def _unseen(keys: np.ndarray, visited: set) -> np.ndarray:
-    """Sorted row indices of the first copy of each key row not in ``visited``; adds them."""
-    as_bytes = _hashable(keys)
-    first = dict(zip(reversed(as_bytes), range(len(as_bytes) - 1, -1, -1)))
-    new = first.keys() - visited
-    visited.update(new)
-    out = np.fromiter((first[k] for k in new), dtype=np.int64, count=len(new))
-    out.sort()
-    return out
 
 
 def solve(level: Level, **kwargs: Any) -> Solution:
