@@ -360,6 +360,7 @@ class Engine:
 
         Holds everything that can change: player cell, items on open cells,
         status, and what mechanics add (facing, NPCs, inventory, time phase).
+        K is a multiple of 8 (zero padding), so rows can be viewed as uint64 words.
         """
         b = states.board
         open_cells = _open_cells(b)
@@ -375,7 +376,11 @@ class Engine:
             parts.append(states.items.take(open_cells, axis=1))
         for m in self.mechanics:
             parts.extend(m.key(states))
-        return np.ascontiguousarray(np.concatenate(parts, axis=1))
+        width = sum(p.shape[1] for p in parts)
+        pad = -width % 8
+        if pad:
+            parts.append(np.zeros((nb, pad), dtype=np.uint8))
+        return np.concatenate(parts, axis=1)
 
 
 def _open_cells(board: Board) -> np.ndarray:

@@ -142,6 +142,10 @@ class State:
 
     def take(self, idx: Any) -> "State":
         """The states at ``idx`` (an index array, a mask or a slice)."""
+        if isinstance(idx, np.ndarray) and idx.dtype.kind in "iu":  # ndarray.take is about 2x faster
+            return State(self.board, **{k: v.take(idx, axis=0) for k, v in self.arrays().items()})
+        if isinstance(idx, (list, tuple)):
+            return self.take(np.asarray(idx, dtype=np.intp))
         return State(self.board, **{k: v[idx] for k, v in self.arrays().items()})
 
     def replace(self, **changes: np.ndarray) -> "State":

@@ -39,6 +39,8 @@ class KeySet:
         n = len(keys)
         if keys.shape[1] != self.width:
             raise ValueError(f"keys are {keys.shape[1]} bytes wide, this set holds {self.width}")
+        if self.width % 8 == 0:
+            return keys.view(np.uint64)
         buf = np.zeros((n, self.words * 8), dtype=np.uint8)
         buf[:, : self.width] = keys
         return buf.view(np.uint64)

@@ -110,7 +110,7 @@ class Solver:
         na = len(actions)
         prune = PushDeadlocks(e, root) if self._push_puzzle else None
         frontier_keys = e.keys(root)
-        visited = KeySet(frontier_keys.shape[1], capacity=min(self.max_nodes, 1 << 16))
+        visited = KeySet(frontier_keys.shape[1], capacity=min(4 * self.max_nodes, 1 << 18))
         visited.add(frontier_keys)
         parent = np.full(1024, -1, dtype=np.int64)
         via = np.full(1024, -1, dtype=np.int64)
@@ -138,7 +138,7 @@ class Solver:
             cand = np.flatnonzero(keep)
             keys = e.keys(children)[cand]  # cheaper than taking the children first
             # a child equal to its parent (a move into a wall) is never new
-            moved = (keys != frontier_keys[src[cand]]).any(axis=1)
+            moved = _differ(keys, frontier_keys[src[cand]])
             cand, keys = cand[moved], keys[moved]
             fresh = visited.add(keys)
             if not len(fresh):
@@ -168,6 +168,15 @@ class Solver:
             plan.append(int(via[node]))
             node = int(parent[node])
         return plan[::-1]
+
+
+def _differ(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``(n,) bool``: rows of two ``(n, 8k) uint8`` key arrays differ (compared as words)."""
+    wa, wb = a.view(np.uint64), b.view(np.uint64)
+    out = wa[:, 0] != wb[:, 0]
+    for j in range(1, wa.shape[1]):
+        out |= wa[:, j] != wb[:, j]
+    return out
 
 
 def solve(level: Level, **kwargs: Any) -> Solution:
