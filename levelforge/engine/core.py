@@ -302,7 +302,7 @@ class Engine:
         """``(B, C, H, W) uint8`` observation planes (see :attr:`channels`)."""
         obs = Observer(self, states.board, len(states))
         obs.write(states)
-        return np.ascontiguousarray(obs.array)
+        return obs.array
 
     def npc_slots(self, states: State) -> NpcSlots:
         """The occupied NPC slots: ``(flat indices into (B * M), their rows, their

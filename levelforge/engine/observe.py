@@ -38,21 +38,19 @@ class Observer:
         self.h, self.w = board.height, board.width
         self.board_shape = (board.height, board.width)
         self.hw = self.h * self.w
-        # Each plane is stored with one spare cell after its H * W cells; writes
-        # for "no cell" (NPC slot -1, or a cell on the padding ring) land there.
-        # ``array`` is the view without the spare cells.
-        self.plane = self.hw + 1
-        self._flat = np.zeros(batch * self.c * self.plane, dtype=np.uint8)
-        self.array = self._flat.reshape(batch, self.c, self.plane)[:, :, : self.hw].reshape(
-            batch, self.c, self.h, self.w
-        )
-        inner = np.full(board.cells + 1, self.hw, dtype=np.int64)  # padded cell -> inner index
+        # One spare byte after the planes: writes for "no cell" (NPC slot -1, or
+        # a cell on the padding ring) map far past the end and are clamped to it.
+        self.plane = self.hw
+        self._flat = np.zeros(batch * self.c * self.plane + 1, dtype=np.uint8)
+        self._trash = batch * self.c * self.plane
+        self.array = self._flat[:-1].reshape(batch, self.c, self.h, self.w)
+        inner = np.full(board.cells + 1, 1 << 40, dtype=np.int64)  # padded cell -> inner index
         inner[board.inner()] = np.arange(self.hw)
         self._inner = inner
         self._inner_cells = board.inner()
         self._row_stride = self.c * self.plane
-        self._planes = self._flat.reshape(batch, self.c, self.plane)
-        self._last_lit: tuple[State | None, list] = (None, [])
+        self._planes = self._flat[:-1].reshape(batch, self.c, self.plane)
+        self._last_lit: tuple[State | None, np.ndarray | None, list] = (None, None, [])
         self._terrain_codes = np.arange(self.nt, dtype=np.uint8)[None, :, None]
         self._item_codes = np.arange(1, self.ni + 1, dtype=np.uint8)[None, :, None]
         self._fill_at = engine.fill_channels
@@ -75,19 +73,26 @@ class Observer:
         if vals is not None:
             self._planes[rows[:, None], self._fill_at[None, :], : self.hw] = vals[:, :, None]
 
-    def _lit(self, states: State) -> list:
-        last, groups = self._last_lit
-        if last is not states:
-            groups = self.engine.lit(states)
-            self._last_lit = (states, groups)
-        return groups
-
-    def _light(self, states: State, rows: np.ndarray, value: int) -> None:
+    def _lit_indices(self, states: State, rows: np.ndarray) -> list[np.ndarray]:
+        """Buffer indices of the cells ``states`` light, written into ``rows``.
+        Cached for the last call: an update lights the new states and the next
+        update clears exactly those cells again."""
+        last_states, last_rows, indices = self._last_lit
+        if last_states is states and last_rows is rows:
+            return indices
         row_off = rows * self._row_stride  # buffer offset of each state's row
-        for lit_rows, planes, cells in self._lit(states):
+        indices = []
+        for lit_rows, planes, cells in self.engine.lit(states):
             idx = self._inner.take(cells)
             idx += row_off if lit_rows is None else row_off.take(lit_rows)
             idx += planes * self.plane
+            np.minimum(idx, self._trash, out=idx)
+            indices.append(idx)
+        self._last_lit = (states, rows, indices)
+        return indices
+
+    def _light(self, states: State, rows: np.ndarray, value: int) -> None:
+        for idx in self._lit_indices(states, rows):
             self._flat[idx] = value
 
     # -- public ------------------------------------------------------------------
