@@ -63,17 +63,20 @@ class Cover(Mechanic):
         cover = turn.board.masks["cover"]
         on = np.zeros(len(turn.live), dtype=np.float32)
         off = np.zeros_like(on)
-        rows_all = []
+        landed = []
         for rows, src, dst in turn.item_moves:
-            is_item = turn.items.reshape(-1)[turn.base[rows] + dst] == self.code
-            was = cover[turn.cell_base[rows] + src] & is_item
-            now = cover[turn.cell_base[rows] + dst] & is_item
-            np.add.at(on, rows, (now & ~was).astype(np.float32))
-            np.add.at(off, rows, (was & ~now).astype(np.float32))
-            rows_all.append(rows)
+            is_item = turn.items.reshape(-1).take(turn.base[rows] + dst) == self.code
+            was = cover.take(turn.cell_base[rows] + src) & is_item
+            now = cover.take(turn.cell_base[rows] + dst) & is_item
+            np.add.at(on, rows, now & ~was)
+            np.add.at(off, rows, was & ~now)
+            landed.append(rows[now & ~was])
         turn.emit("cover_on", on)
         turn.emit("cover_off", off)
-        rows = np.unique(np.concatenate(rows_all))
+        # only a state where an item just landed on the terrain can be won now
+        rows = np.unique(np.concatenate(landed))
+        if not len(rows):
+            return
         level_mask = cover.reshape(-1, n)[turn.state.level[rows]]
         done = np.zeros(len(turn.live), dtype=bool)
         done[rows] = self.uncovered(turn.items[rows], level_mask) == 0
