@@ -30,51 +30,7 @@ import numpy as np
 from levelforge.errors import LevelFormatError
 from levelforge.game import GameSpec, game_levels_dir, load_game
 from levelforge.importers import read_boxoban
-from levelforge.level import Level, level_files, parse_level, read_levels
-
-#: Title used in the Gymnasium ids (``LevelForge/<Title>-v0``) of each shipped game.
-TITLES = {"dungeon": "Dungeon", "sokoban": "Sokoban", "maze": "Maze"}
-
-#: A small playable level per shipped game, used when its corpus is empty.
-BUILTIN_LEVELS = {
-    "dungeon": [
-        "wwwwwwwwwwwww",
-        "wA....w.....w",
-        "w.ww..w..1..w",
-        "w.....+.....w",
-        "w..2..ww.w..w",
-        "w.w.......3.w",
-        "w....+..w...w",
-        "w......w...gw",
-        "wwwwwwwwwwwww",
-    ],
-    "sokoban": [
-        "##########",
-        "#        #",
-        "#  $  .  #",
-        "#   @    #",
-        "#  $  .  #",
-        "#        #",
-        "#   ##   #",
-        "#        #",
-        "#        #",
-        "##########",
-    ],
-    "maze": [
-        "###############",
-        "#S....#.......#",
-        "#.###.#.#####.#",
-        "#...#...#...#.#",
-        "###.#####.#.#.#",
-        "#...#.....#...#",
-        "#.###.#######.#",
-        "#.#...#.....#.#",
-        "#.#.###.###.#.#",
-        "#.....#...#..E#",
-        "###############",
-    ],
-}
-
+from levelforge.level import Level, level_files, read_levels
 
 # -- output ------------------------------------------------------------------------
 def log(msg: str) -> None:
@@ -193,30 +149,20 @@ def load_levels(
     game: str | GameSpec,
     path: str | Path | None = None,
     boxoban: bool | None = None,
-    fallback: bool = False,
 ) -> tuple[list[Level], str]:
     """The levels to benchmark, and a description of where they came from.
 
     ``path``: a level file, a folder of level files, or (sokoban) a Boxoban
     file / folder of Boxoban files. ``boxoban``: True forces the Boxoban
     reader, False the level-file reader, None detects it from the first file.
-    Without ``path``: the game's shipped corpus; when that is missing or
-    empty, the built-in level if ``fallback`` (with a stderr notice), else an
-    error.
+    Without ``path``: the game's shipped corpus.
     """
     spec = load_game(game)
     if path is None:
         d = game_levels_dir(spec)
         if d is not None and level_files(d):
             return _read(spec, d, boxoban), str(d)
-        where = d if d is not None else spec.source.parent / "levels" if spec.source else "(no folder)"
-        if not fallback:
-            raise LevelFormatError(f"game {spec.name!r} ships no levels in {where}; pass --levels")
-        log(
-            f"NOTE: {spec.name}: the shipped corpus {where} holds no level files; "
-            f"benchmarking the tiny built-in {spec.name} level instead (pass --levels DIR to use real levels)"
-        )
-        return [builtin_level(spec)], f"builtin:{spec.name}"
+        raise LevelFormatError(f"game {spec.name!r} ships no levels; pass --levels")
     p = Path(path)
     if not p.exists():
         raise LevelFormatError(f"{p}: no such file or folder")
@@ -232,13 +178,6 @@ def _read(spec: GameSpec, p: Path, boxoban: bool | None) -> list[Level]:
             raise LevelFormatError(f"{p}: Boxoban files hold sokoban levels, not {spec.name} levels")
         return read_boxoban_path(p)
     return read_levels(p, spec)
-
-
-def builtin_level(spec: GameSpec) -> Level:
-    rows = BUILTIN_LEVELS.get(spec.name)
-    if rows is None:
-        raise LevelFormatError(f"no built-in level for game {spec.name!r}; pass --levels")
-    return parse_level("\n".join(rows), spec, source=f"<builtin {spec.name}>", name=f"builtin-{spec.name}")
 
 
 def board_size(spec: GameSpec, levels: Sequence[Level]) -> tuple[int, int]:

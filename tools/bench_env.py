@@ -35,9 +35,11 @@ import numpy as np  # noqa: E402
 
 from levelforge.engine import Engine  # noqa: E402
 from levelforge.errors import LevelforgeError  # noqa: E402
+from levelforge.envs import GAMES as ENV_TITLES  # noqa: E402
 from levelforge.game import load_game  # noqa: E402
 
-GAMES = ("dungeon", "sokoban", "maze")
+GAMES = tuple(ENV_TITLES.values())  # dungeon, sokoban, maze
+env_ids = {game: f"LevelForge/{title}-v0" for title, game in ENV_TITLES.items()}
 MODES = ("engine", "vector", "single")
 TARGETS = {"engine_dungeon_4096": 1e7, "vector_dungeon_4096": 2e6, "single_dungeon": 3e4}
 WARMUP = 5
@@ -217,13 +219,13 @@ def main(argv: list[str] | None = None) -> int:
     for game in args.games:
         spec = load_game(game)
         try:
-            levels, source = _bench.load_levels(game, args.levels, fallback=True)
+            levels, source = _bench.load_levels(game, args.levels)
         except LevelforgeError as e:
             ap.exit(2, f"{ap.prog}: error: {game}: {e}\n")
         size = _bench.board_size(spec, levels)
         mnpc = _bench.max_npcs(spec)
         engine = Engine(spec)
-        env_id = f"LevelForge/{_bench.TITLES[game]}-v0"
+        env_id = env_ids[game]
         info[game] = {
             "levels": source,
             "n_levels": len(levels),
