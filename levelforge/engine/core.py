@@ -76,8 +76,6 @@ class Engine:
         for name in spec.rewards:
             if name not in self.events:
                 raise GameSpecError(f"reward {name!r} is no event of this game; events: {', '.join(self.events)}")
-        if rules.npcs and "patrol" not in uses and "deadly" not in uses:
-            pass  # NPCs that stand still and block are fine
         attack = next((m for m in self.mechanics if m.use == "attack"), None)
         if "attack" in spec.actions and attack is None:
             raise GameSpecError("action 'attack' needs the 'attack' mechanic")

@@ -16,11 +16,11 @@ seed gives the same sequence of levels.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 import numpy as np
 
-from ..engine import Engine, State
+from ..engine import Board, Engine, State
 from ..errors import LevelFormatError
 from ..game import game_levels_dir
 from ..level import Level, max_size, read_levels
@@ -135,14 +135,9 @@ def _placeholder(engine: Engine) -> Level:
     return Level(spec.name, grid)
 
 
-def _slot_board(engine: Engine, one: State, slots: int):
+def _slot_board(engine: Engine, one: State, slots: int) -> Board:
+    """A board of ``slots`` copies of ``one``'s level (rows rewritten on reset)."""
     b = one.board
-    from ..engine.state import Board
-
     terrain = np.repeat(b.terrain, slots, axis=0)
     masks = {k: np.tile(v, slots) for k, v in b.masks.items() if not k.startswith("_")}
     return Board(b.height, b.width, terrain, masks)
-
-
-def level_names(levels: Sequence[Level]) -> list[str]:
-    return [lv.name or lv.id for lv in levels]

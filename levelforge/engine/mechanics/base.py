@@ -22,7 +22,16 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 class Mechanic:
-    """Base class. Subclasses set ``use`` and override the hooks they need."""
+    """Base class. Subclasses set ``use`` and override the hooks they need.
+
+    A mechanic that lets the player walk onto items lists their indices in
+    ``passable_items`` (collect); one that decides what happens when the
+    player walks into items lists them in ``handled_items`` and implements
+    :meth:`enter` (push). Any other item blocks the player.
+    """
+
+    passable_items: list[int] = []
+    handled_items: list[int] = []
 
     use: ClassVar[str] = ""
     #: reward events this mechanic can emit (names usable in [rewards])

@@ -26,9 +26,9 @@ class Move(Mechanic):
         self.enterers: list[tuple[Mechanic, np.ndarray]] = []
         for m in mechanics:
             codes = np.zeros(n_codes, dtype=bool)
-            for i in getattr(m, "passable_items", ()):
+            for i in m.passable_items:
                 self.blocking[i + 1] = False
-            for i in getattr(m, "handled_items", ()):
+            for i in m.handled_items:
                 codes[i + 1] = True
                 self.blocking[i + 1] = False
             if np.count_nonzero(codes):
