@@ -12,7 +12,8 @@ Terrain and item planes are dense; the player, NPC and lit planes are sparse
 (a few cells per state), which is what makes in-place updates cheap: a step
 clears the cells the old states lit and lights those of the new states,
 rewrites item planes only for the states whose items changed, and never
-touches terrain.
+touches terrain. The buffer remembers which cells it lit, so clearing them
+needs no recomputation.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ class Observer:
         self._inner_cells = board.inner()
         self._row_stride = self.c * self.plane
         self._planes = self._flat[:-1].reshape(batch, self.c, self.plane)
-        self._last_lit: tuple[State | None, np.ndarray | None, list] = (None, None, [])
+        self._lit_now: list[np.ndarray] = []
         self._terrain_codes = np.arange(self.nt, dtype=np.uint8)[None, :, None]
         self._item_codes = np.arange(1, self.ni + 1, dtype=np.uint8)[None, :, None]
         self._fill_at = engine.fill_channels
@@ -73,45 +74,41 @@ class Observer:
         if vals is not None:
             self._planes[rows[:, None], self._fill_at[None, :], : self.hw] = vals[:, :, None]
 
-    def _lit_indices(self, states: State, rows: np.ndarray) -> list[np.ndarray]:
-        """Buffer indices of the cells ``states`` light, written into ``rows``.
-        Cached for the last call: an update lights the new states and the next
-        update clears exactly those cells again."""
-        last_states, last_rows, indices = self._last_lit
-        if last_states is states and last_rows is rows:
-            return indices
-        row_off = rows * self._row_stride  # buffer offset of each state's row
-        indices = []
-        for lit_rows, planes, cells in self.engine.lit(states):
-            idx = self._inner.take(cells)
-            idx += row_off if lit_rows is None else row_off.take(lit_rows)
-            idx += planes * self.plane
-            np.minimum(idx, self._trash, out=idx)
-            indices.append(idx)
-        self._last_lit = (states, rows, indices)
-        return indices
-
-    def _light(self, states: State, rows: np.ndarray, value: int) -> None:
-        for idx in self._lit_indices(states, rows):
-            self._flat[idx] = value
+    def _lit_indices(self, states: State, rows: np.ndarray) -> np.ndarray:
+        """Buffer indices of the sparse cells ``states`` light, written into ``rows``."""
+        groups = self.engine.lit(states)
+        every = np.arange(len(states))
+        cells = np.concatenate([c for _, _, c in groups])
+        lit_rows = np.concatenate([every if r is None else r for r, _, _ in groups])
+        planes = np.concatenate([np.full(len(c), p) if isinstance(p, int) else p for _, p, c in groups])
+        idx = self._inner.take(cells)  # padded cell -> offset in a plane (far past the end: none)
+        idx += rows.take(lit_rows) * self._row_stride
+        idx += planes * self.plane
+        np.minimum(idx, self._trash, out=idx)
+        return idx
 
     # -- public ------------------------------------------------------------------
     def write(self, states: State, rows: np.ndarray | None = None) -> None:
         """Write every plane of ``states`` into buffer rows ``rows`` (default: all)."""
-        rows = np.arange(len(states)) if rows is None else np.asarray(rows)
+        full = rows is None
+        rows = self._all_rows(len(states)) if full else np.asarray(rows)
         self._planes[rows] = 0
         self._terrain(states, rows)
         self._items(states, rows)
         self._fills(states, rows)
-        self._light(states, rows, 1)
+        idx = self._lit_indices(states, rows)
+        self._flat[idx] = 1
+        # Sparse cells that may be lit now (a superset is fine: clearing a cell
+        # the next state lights again costs nothing but time).
+        self._lit_now = [idx] if full else self._lit_now + [idx]
 
     def update(self, old: State, new: State) -> None:
         """Turn the buffer, holding ``old`` (all rows), into ``new``'s planes.
 
         ``new`` must come from ``Engine.step(old, ...)``: same levels.
         """
-        rows = self._all_rows(len(new))
-        self._light(old, rows, 0)
+        for idx in self._lit_now:
+            self._flat[idx] = 0
         if new.items is not old.items:
             changed = np.flatnonzero((new.items != old.items).any(axis=1))
             if len(changed):
@@ -120,7 +117,9 @@ class Observer:
             changed = np.flatnonzero((new.inv != old.inv).any(axis=1))
             if len(changed):
                 self._fills(new.take(changed), changed)
-        self._light(new, rows, 1)
+        idx = self._lit_indices(new, self._all_rows(len(new)))
+        self._flat[idx] = 1
+        self._lit_now = [idx]
 
     def _all_rows(self, n: int) -> np.ndarray:
         if self._base_cache[0] != n:
