@@ -155,11 +155,12 @@ def games(as_json: bool) -> None:
 def show(level: str, game: str, png: str | None, tile_size: int, colour: bool | None) -> None:
     """Print LEVEL as text (in colour on a terminal), or draw it with --png OUT."""
     from . import render
+    from .png import write_png
 
     spec = _game(game)
     (lv,) = read_levels([level], spec)
     if png:
-        path = render.write_png(png, render.render_level(lv, tile_size))
+        path = write_png(png, render.render_level(lv, tile_size))
         click.echo(f"wrote {path} ({lv.width * tile_size} x {lv.height * tile_size} px)")
         return
     use_colour = sys.stdout.isatty() if colour is None else colour

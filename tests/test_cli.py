@@ -17,7 +17,7 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 import levelforge as lf  # noqa: E402
 from levelforge.cli import main  # noqa: E402
 from levelforge.game import game_levels_dir  # noqa: E402
-from levelforge.render import PNG_SIGNATURE, read_png  # noqa: E402
+from levelforge.png import PNG_SIGNATURE, read_png  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -1,4 +1,4 @@
-"""Tests for levelforge.render: tile images, PNG codec, ANSI text, contact sheets."""
+"""Tests for levelforge.render (tile images, ANSI text, contact sheets) and levelforge.png."""
 
 from __future__ import annotations
 
@@ -15,15 +15,13 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 
 import levelforge as lf  # noqa: E402
 from levelforge.game import game_names  # noqa: E402
+from levelforge.png import PNG_SIGNATURE, read_png, write_png  # noqa: E402
 from levelforge.render import (  # noqa: E402
-    PNG_SIGNATURE,
     ansi,
     contact_sheet,
-    read_png,
     render_grid,
     render_level,
     tile_images,
-    write_png,
 )
 
 # One small level per shipped game, using every tile of that game.

@@ -15,7 +15,8 @@ sys.path.insert(0, str(REPO))
 
 from levelforge import read_levels  # noqa: E402
 from levelforge.game import game_levels_dir, load_game  # noqa: E402
-from levelforge.render import contact_sheet, render_level, write_png  # noqa: E402
+from levelforge.png import write_png  # noqa: E402
+from levelforge.render import contact_sheet, render_level  # noqa: E402
 
 OUT = REPO / "docs" / "images"
 
