@@ -740,3 +740,12 @@ def test_vector_autoreset_leaves_earlier_states_alone() -> None:
     assert term.all()
     for k, x in before.arrays().items():
         np.testing.assert_array_equal(x, keep[k], err_msg=f"State.{k} of an earlier state changed")
+
+
+def test_levels_of_another_game_are_refused() -> None:
+    import levelforge as _lf
+    from levelforge.envs import TileEnv as _TileEnv
+
+    maze = _lf.parse_level("#####\n#S.E#\n#####\n", "maze")
+    with pytest.raises(_lf.LevelFormatError, match="is a maze level, not sokoban"):
+        _TileEnv("sokoban", levels=[maze])

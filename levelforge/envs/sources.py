@@ -37,6 +37,7 @@ def resolve_levels(source: Any, engine: Engine) -> list[Level] | LevelFactory:
             raise LevelFormatError(f"game {spec.name!r} ships no levels; pass levels=...")
         source = d
     if isinstance(source, Level):
+        _check_level(source, engine)
         return [source]
     if isinstance(source, (str, Path)):
         return read_levels(source, spec)
@@ -46,9 +47,15 @@ def resolve_levels(source: Any, engine: Engine) -> list[Level] | LevelFactory:
     if not levels:
         raise LevelFormatError("the level source is empty")
     for lv in levels:
-        if not isinstance(lv, Level):
-            raise TypeError(f"level sources hold Level objects, got {type(lv).__name__}")
+        _check_level(lv, engine)
     return levels
+
+
+def _check_level(lv: Any, engine: Engine) -> None:
+    if not isinstance(lv, Level):
+        raise TypeError(f"level sources hold Level objects, got {type(lv).__name__}")
+    if lv.spec.name != engine.spec.name:
+        raise LevelFormatError(f"level {lv.name or lv.id} is a {lv.spec.name} level, not {engine.spec.name}")
 
 
 class LevelPool:
@@ -114,8 +121,7 @@ class LevelPool:
             return self.bank.take(idx), [self.levels[i] for i in idx]
         levels = [self.levels(rng) for _ in slots]
         for lv in levels:
-            if not isinstance(lv, Level):
-                raise TypeError(f"a level source callable must return Level objects, got {type(lv).__name__}")
+            _check_level(lv, self.engine)
         fresh = self.engine.load(levels, size=self.size, max_npcs=self.max_npcs)
         n = self.board.cells
         self.board.terrain[slots] = fresh.board.terrain
