@@ -30,7 +30,7 @@ class KeySet:
         self.mask = np.uint64(cap - 1)
         self.table = np.zeros((cap, self.words), dtype=np.uint64)
         self.used = np.zeros(cap, dtype=bool)
-        self.claim = np.zeros(cap, dtype=np.int64)
+        self.claim = np.zeros(cap, dtype=np.int32)  # row index of the batch claiming a slot
 
     def __len__(self) -> int:
         return self.size
@@ -81,7 +81,7 @@ class KeySet:
         fresh = np.zeros(len(words), dtype=bool)
         idx = np.arange(len(words), dtype=np.int64)  # rows still looking for their slot
         slot = self._hash(words).astype(np.int64)
-        big = np.iinfo(np.int64).max
+        big = np.iinfo(np.int32).max
         mask = int(self.mask)
         while len(idx):
             occupied = self.used[slot]
@@ -97,7 +97,7 @@ class KeySet:
             free = ~occupied
             cand, cs = idx[free], slot[free]
             self.claim[cs] = big
-            np.minimum.at(self.claim, cs, cand)
+            np.minimum.at(self.claim, cs, cand.astype(np.int32))
             won = self.claim[cs] == cand
             ws, wc = cs[won], cand[won]
             self.table[ws] = words[wc]
