@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from .state import Board, State
+from .state import State
 
 
 class Turn:
     """One step of B states in progress.
 
     Fields start as the old state's arrays; a mechanic that changes one
-    replaces it (or calls :meth:`items_for_write`, which copies once), so the
-    old state is never modified.
+    replaces it, or calls :meth:`own` (which copies once) to change it in
+    place, so the old state is never modified.
     """
 
     def __init__(self, state: State, actions: np.ndarray, slots=None) -> None:
         b = state.board
-        n = b.cells
         self.state = state
         self.board = b
         self.actions = actions
@@ -36,9 +35,6 @@ class Turn:
         self.status = state.status
         self.playing = self.live.copy()
         self.events: dict[str, np.ndarray] = {}
-        # set by the move phase
-        self.moving = np.zeros(len(state), dtype=bool)
-        self.target = state.pos
         # items moved this turn, for conditions that track them: (rows, from cells, to cells)
         self.item_moves: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
 
@@ -60,16 +56,10 @@ class Turn:
         return self.npc_map.take(self.base + cells)
 
     # -- writing ---------------------------------------------------------------
-    def items_for_write(self) -> np.ndarray:
-        return self.own("items")
-
     def set_items(self, rows: np.ndarray, cells: np.ndarray, codes: np.ndarray | int) -> None:
         """Set the item code at one cell of each of ``rows``."""
-        flat = self.items_for_write().reshape(-1)
+        flat = self.own("items").reshape(-1)
         flat[self.base[rows] + cells] = codes
-
-    def inv_for_write(self) -> np.ndarray:
-        return self.own("inv")
 
     def end(self, mask: np.ndarray, outcome: int) -> None:
         """Finish the still-live states in ``mask`` as WON or LOST."""

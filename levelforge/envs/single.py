@@ -11,7 +11,7 @@ from gymnasium import spaces
 from ..engine import Engine, State
 from ..engine.observe import Observer
 from ..game import GameSpec, load_game
-from .sources import LevelPool
+from .sources import LevelPool, check_game
 
 
 class TileEnv(gym.Env):
@@ -71,6 +71,7 @@ class TileEnv(gym.Env):
             self.pool.reset_order()
         level = (options or {}).get("level")
         if level is not None:
+            check_game(level, self.engine)
             self.state = self.engine.load([level], size=self.pool.size, max_npcs=self.pool.max_npcs)
             self.level = level
         else:

@@ -37,7 +37,7 @@ def resolve_levels(source: Any, engine: Engine) -> list[Level] | LevelFactory:
             raise LevelFormatError(f"game {spec.name!r} ships no levels; pass levels=...")
         source = d
     if isinstance(source, Level):
-        _check_level(source, engine)
+        check_game(source, engine)
         return [source]
     if isinstance(source, (str, Path)):
         return read_levels(source, spec)
@@ -47,11 +47,12 @@ def resolve_levels(source: Any, engine: Engine) -> list[Level] | LevelFactory:
     if not levels:
         raise LevelFormatError("the level source is empty")
     for lv in levels:
-        _check_level(lv, engine)
+        check_game(lv, engine)
     return levels
 
 
-def _check_level(lv: Any, engine: Engine) -> None:
+def check_game(lv: Any, engine: Engine) -> None:
+    """Raise unless ``lv`` is a Level of the engine's game."""
     if not isinstance(lv, Level):
         raise TypeError(f"level sources hold Level objects, got {type(lv).__name__}")
     if lv.spec.name != engine.spec.name:
@@ -121,7 +122,7 @@ class LevelPool:
             return self.bank.take(idx), [self.levels[i] for i in idx]
         levels = [self.levels(rng) for _ in slots]
         for lv in levels:
-            _check_level(lv, self.engine)
+            check_game(lv, self.engine)
         fresh = self.engine.load(levels, size=self.size, max_npcs=self.max_npcs)
         n = self.board.cells
         self.board.terrain[slots] = fresh.board.terrain

@@ -30,7 +30,7 @@ class Collect(Mechanic):
         if not np.count_nonzero(got):
             return
         rows = np.flatnonzero(got)
-        inv = turn.inv_for_write()
+        inv = turn.own("inv")
         slot = code[rows].astype(np.int64) - 1
         inv[rows, slot] = np.minimum(inv[rows, slot].astype(np.int32) + 1, 255)
         turn.set_items(rows, turn.pos[rows], 0)

@@ -70,5 +70,3 @@ class Move(Mechanic):
                         blocked |= refused
         go = moving & ~blocked
         turn.pos = np.where(go, target, turn.pos)
-        turn.moving = moving
-        turn.target = target
