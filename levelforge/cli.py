@@ -6,6 +6,7 @@ folder) print one line on stderr and exit with status 2.
 
 from __future__ import annotations
 
+import functools
 import json
 import statistics
 import sys
@@ -33,7 +34,6 @@ class Fail(click.ClickException):
 
 def _guard(fn):
     """Turn levelforge's user errors into :class:`Fail`."""
-    import functools
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):

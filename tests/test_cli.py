@@ -199,11 +199,16 @@ def test_show_bad_tile_size(runner: CliRunner, tmp_path: Path) -> None:
 
 
 # -- solve ------------------------------------------------------------------------
-def test_solve_json(runner: CliRunner, tmp_path: Path) -> None:
-    f = write(tmp_path / "small.txt", MAZE)
-    r = runner.invoke(main, ["solve", str(f), "--game", "maze", "--json"])
+def solve_one(runner: CliRunner, level: Path) -> dict:
+    """``solve LEVEL --json`` for one maze level: its single JSON record."""
+    r = runner.invoke(main, ["solve", str(level), "--game", "maze", "--json"])
     assert r.exit_code == 0, r.output
     (rec,) = json_lines(r.stdout)
+    return rec
+
+
+def test_solve_json(runner: CliRunner, tmp_path: Path) -> None:
+    rec = solve_one(runner, write(tmp_path / "small.txt", MAZE))
     assert rec["verdict"] == "solved"
     assert rec["level"] == "small"
     assert rec["id"] == lf.parse_level(MAZE, "maze").id
@@ -284,9 +289,7 @@ def test_solve_max_nodes_must_be_positive(runner: CliRunner, tmp_path: Path) -> 
 
 def test_solve_unsolvable(runner: CliRunner, tmp_path: Path) -> None:
     f = write(tmp_path / "walled.txt", MAZE_WALLED)
-    r = runner.invoke(main, ["solve", str(f), "--game", "maze", "--json"])
-    assert r.exit_code == 0, r.output
-    (rec,) = json_lines(r.stdout)
+    rec = solve_one(runner, f)
     assert rec["verdict"] == "unsolvable"
     assert rec["plan"] is None
     r = runner.invoke(main, ["solve", str(f), "--game", "maze"])

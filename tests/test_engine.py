@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 import levelforge as lf
-from levelforge import engine
 from levelforge.engine import Engine, State
 
 NOOP, UP, DOWN, LEFT, RIGHT, ATTACK = range(6)

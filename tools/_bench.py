@@ -180,21 +180,6 @@ def _read(spec: GameSpec, p: Path, boxoban: bool | None) -> list[Level]:
     return read_levels(p, spec)
 
 
-def board_size(spec: GameSpec, levels: Sequence[Level]) -> tuple[int, int]:
-    """The board size the environments use for ``levels`` (as LevelPool picks it):
-    the largest level, at least the game's default size."""
-    return (
-        max(max(lv.height for lv in levels), spec.height),
-        max(max(lv.width for lv in levels), spec.width),
-    )
-
-
-def max_npcs(spec: GameSpec) -> int | None:
-    """The NPC slot count the environments use (the game's ``npcs`` constraint maximum)."""
-    lim = spec.constraints.get("npcs")
-    return int(lim[1]) if isinstance(lim, list) and len(lim) == 2 else None
-
-
 # -- statistics --------------------------------------------------------------------
 def pct(values: Sequence[float], q: float) -> float | None:
     return float(np.percentile(np.asarray(values, dtype=np.float64), q)) if len(values) else None

@@ -33,7 +33,8 @@ import _bench  # noqa: E402  (puts the repository on sys.path when needed)
 import gymnasium  # noqa: E402
 import numpy as np  # noqa: E402
 
-from levelforge.engine import Engine  # noqa: E402
+from levelforge.engine import Engine, State  # noqa: E402
+from levelforge.envs import LevelPool  # noqa: E402
 from levelforge.errors import LevelforgeError  # noqa: E402
 from levelforge.envs import GAMES as ENV_TITLES  # noqa: E402
 from levelforge.game import load_game  # noqa: E402
@@ -52,9 +53,8 @@ def _actions(rng: np.random.Generator, n_actions: int, batch: int) -> np.ndarray
     return rng.integers(0, n_actions, size=(rows, batch), dtype=np.int64)
 
 
-def bench_engine(engine: Engine, levels, size, max_npcs, batch: int, seconds: float, rng: np.random.Generator) -> dict:
+def bench_engine(engine: Engine, bank: State, batch: int, seconds: float, rng: np.random.Generator) -> dict:
     """Batched engine steps with resets of finished rows from a bank of initial states."""
-    bank = engine.load(levels, size=size, max_npcs=max_npcs)
     n_bank = len(bank)
     max_steps = engine.spec.max_steps
     acts = _actions(rng, engine.n_actions, batch)
@@ -222,9 +222,9 @@ def main(argv: list[str] | None = None) -> int:
             levels, source = _bench.load_levels(game, args.levels)
         except LevelforgeError as e:
             ap.exit(2, f"{ap.prog}: error: {game}: {e}\n")
-        size = _bench.board_size(spec, levels)
-        mnpc = _bench.max_npcs(spec)
         engine = Engine(spec)
+        pool = LevelPool(engine, levels, slots=1)  # the board size and NPC slots the envs use
+        size, mnpc = pool.size, pool.max_npcs
         env_id = env_ids[game]
         info[game] = {
             "levels": source,
@@ -242,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
         if "engine" in args.modes:
             res["engine"] = {}
             for b in args.batch_sizes:
-                r = bench_engine(engine, levels, size, mnpc, b, args.seconds, rng)
+                r = bench_engine(engine, pool.bank, b, args.seconds, rng)
                 res["engine"][str(b)] = r
                 _bench.log(f"  engine  B={b:<5} {r['steps_per_s']:>13,.0f} steps/s  live {r['live_fraction']:.3f}")
         if "vector" in args.modes:

@@ -274,9 +274,11 @@ class Engine:
             t=states.t + live,
             status=status,
         )
-        return new, self._reward(turn, live, status), status != State.PLAYING
+        return new, self._reward(turn), status != State.PLAYING
 
-    def _reward(self, turn: Turn, live: np.ndarray, status: np.ndarray) -> np.ndarray:
+    def _reward(self, turn: Turn) -> np.ndarray:
+        """``(B,) float32``: the weighted sum of this turn's events."""
+        live, status = turn.live, turn.status
         r = np.zeros(live.shape, dtype=np.float32)
         w = self._weights
         if "step" in w:

@@ -41,16 +41,15 @@ class Observer:
         self.hw = self.h * self.w
         # One spare byte after the planes: writes for "no cell" (NPC slot -1, or
         # a cell on the padding ring) map far past the end and are clamped to it.
-        self.plane = self.hw
-        self._flat = np.zeros(batch * self.c * self.plane + 1, dtype=np.uint8)
-        self._trash = batch * self.c * self.plane
+        self._flat = np.zeros(batch * self.c * self.hw + 1, dtype=np.uint8)
+        self._trash = batch * self.c * self.hw
         self.array = self._flat[:-1].reshape(batch, self.c, self.h, self.w)
         inner = np.full(board.cells + 1, 1 << 40, dtype=np.int64)  # padded cell -> inner index
         inner[board.inner()] = np.arange(self.hw)
         self._inner = inner
         self._inner_cells = board.inner()
-        self._row_stride = self.c * self.plane
-        self._planes = self._flat[:-1].reshape(batch, self.c, self.plane)
+        self._row_stride = self.c * self.hw
+        self._planes = self._flat[:-1].reshape(batch, self.c, self.hw)
         self._lit_now: list[np.ndarray] = []
         self._terrain_codes = np.arange(self.nt, dtype=np.uint8)[None, :, None]
         self._item_codes = np.arange(1, self.ni + 1, dtype=np.uint8)[None, :, None]
@@ -61,18 +60,18 @@ class Observer:
     def _terrain(self, states: State, rows: np.ndarray) -> None:
         terr = states.board.terrain[states.level][:, self._inner_cells]
         out = (terr[:, None, :] == self._terrain_codes).view(np.uint8)
-        self._planes[rows, : self.nt, : self.hw] = out
+        self._planes[rows, : self.nt] = out
 
     def _items(self, states: State, rows: np.ndarray) -> None:
         if self.ni:
             it = states.items[:, self._inner_cells]
             out = (it[:, None, :] == self._item_codes).view(np.uint8)
-            self._planes[rows, self.nt : self.nt + self.ni, : self.hw] = out
+            self._planes[rows, self.nt : self.nt + self.ni] = out
 
     def _fills(self, states: State, rows: np.ndarray) -> None:
         vals = self.engine.fills(states)
         if vals is not None:
-            self._planes[rows[:, None], self._fill_at[None, :], : self.hw] = vals[:, :, None]
+            self._planes[rows[:, None], self._fill_at[None, :]] = vals[:, :, None]
 
     def _lit_indices(self, states: State, rows: np.ndarray) -> np.ndarray:
         """Buffer indices of the sparse cells ``states`` light, written into ``rows``."""
@@ -83,7 +82,7 @@ class Observer:
         planes = np.concatenate([np.full(len(c), p) if isinstance(p, int) else p for _, p, c in groups])
         idx = self._inner.take(cells)  # padded cell -> offset in a plane (far past the end: none)
         idx += rows.take(lit_rows) * self._row_stride
-        idx += planes * self.plane
+        idx += planes * self.hw
         np.minimum(idx, self._trash, out=idx)
         return idx
 

@@ -44,9 +44,3 @@ class Rules:
 
     def action(self, name: str) -> int | None:
         return self.spec.actions.index(name) if name in self.spec.actions else None
-
-    def terrain_mask(self, names: list[int]) -> np.ndarray:
-        """``(T,) bool`` lookup: terrain index -> is one of ``names``."""
-        m = np.zeros(len(self.terrain), dtype=bool)
-        m[names] = True
-        return m

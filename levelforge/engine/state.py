@@ -175,12 +175,3 @@ class State:
     @property
     def lost(self) -> np.ndarray:
         return self.status == State.LOST
-
-    @staticmethod
-    def concat(states: list["State"]) -> "State":
-        """Join batches that share one board."""
-        board = states[0].board
-        if any(s.board is not board for s in states):
-            raise ValueError("State.concat needs states of one board")
-        keys = states[0].arrays().keys()
-        return State(board, **{k: np.concatenate([getattr(s, k) for s in states]) for k in keys})

@@ -15,7 +15,8 @@ class Turn:
     place, so the old state is never modified.
     """
 
-    def __init__(self, state: State, actions: np.ndarray, slots=None) -> None:
+    def __init__(self, state: State, actions: np.ndarray, slots) -> None:
+        """``slots``: a callable giving a state's occupied NPC slots (``Engine.npc_slots``)."""
         b = state.board
         self.state = state
         self.board = b

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..engine import Board, Engine, State
 from ..errors import LevelFormatError
-from ..game import game_levels_dir
+from ..game import game_key, game_levels_dir
 from ..level import Level, max_size, read_levels
 
 LevelFactory = Callable[[np.random.Generator], Level]
@@ -139,7 +139,7 @@ def _placeholder(engine: Engine) -> Level:
     spec = engine.spec
     grid = np.full((3, 3), spec.tile(spec.ground).id, dtype=np.uint8)
     grid[1, 1] = spec.player_tile.id
-    return Level(spec.name, grid)
+    return Level(game_key(spec), grid)
 
 
 def _slot_board(engine: Engine, one: State, slots: int) -> Board:

@@ -76,7 +76,6 @@ class TileVectorEnv(VectorEnv):
         self.obs = Observer(self.engine, self.pool.board, self.num_envs)
         self.states: State | None = None
         self._needs_reset = np.zeros(self.num_envs, dtype=bool)
-        self._shared: State | None = None
         self._all = np.arange(self.num_envs)
         self._rng = np.random.default_rng()
 
@@ -87,7 +86,6 @@ class TileVectorEnv(VectorEnv):
             self.observation_space.seed(seed)
             self.pool.reset_order()
         self.states, _ = self.pool.draw(self._rng, self._all)
-        self._shared = None
         self._needs_reset[:] = False
         self.obs.write(self.states)
         return self._out(), {}
@@ -95,9 +93,10 @@ class TileVectorEnv(VectorEnv):
     def _out(self) -> np.ndarray:
         return self.obs.array.copy() if self.copy else self.obs.array
 
-    def _reset_rows(self, rows: np.ndarray) -> None:
+    def _reset_rows(self, rows: np.ndarray, stepped_from: State) -> None:
+        """Start new episodes in ``rows``; ``stepped_from``: the states of this step's start."""
         fresh, _ = self.pool.draw(self._rng, rows)
-        self.states = self.states.put(rows, fresh, previous=self._shared)
+        self.states = self.states.put(rows, fresh, previous=stepped_from)
         self.obs.write(fresh, rows)
 
     def step(self, actions):
@@ -113,11 +112,10 @@ class TileVectorEnv(VectorEnv):
             a[pending] = 0
         old = self.states
         self.states, reward, terminated = self.engine.step(old, a)
-        self._shared = old
         self.obs.update(old, self.states)
         truncated = (self.states.t >= self.max_steps) & ~terminated
         if pending is not None:
-            self._reset_rows(pending)
+            self._reset_rows(pending, old)
             reward[pending] = 0
             terminated[pending] = False
             truncated[pending] = False
@@ -134,7 +132,7 @@ class TileVectorEnv(VectorEnv):
                 for k, r in enumerate(rows):
                     final_obs[r] = snapshot[k]
                 infos = {"final_obs": final_obs, "_final_obs": done, "final_info": final_info, "_final_info": done}
-                self._reset_rows(rows)
+                self._reset_rows(rows, old)
             else:
                 infos = {"won": won, "_won": done, "steps": final_info["steps"], "_steps": done}
                 self._needs_reset |= done

@@ -68,31 +68,25 @@ class Patrol(Mechanic):
         self._due_flat = np.concatenate([self._due[-1:], self._due[:-1]]).reshape(-1)
         self._table_cache: tuple[np.ndarray | None, np.ndarray] = (None, np.zeros(0, dtype=np.intp))
 
-    def due(self, t: np.ndarray, kind: np.ndarray) -> np.ndarray:
-        """``(B, M) bool``: NPC slots whose kind moves on the step after ``t`` steps
-        (dead NPCs included: their cell is -1)."""
-        b, m = kind.shape
-        phase = ((t + 1) % self.period).repeat(m)  # one entry per NPC slot, flat
-        phase += (kind.reshape(-1).astype(np.intp) + 1) * self.period  # row 0: "no NPC" (kind -1)
-        return self._due_flat.take(phase).reshape(b, m)
-
-    def _table_rows(self, kinds: np.ndarray) -> np.ndarray:
-        """Offsets of NPC kinds' rows in the due table (row 0 is "no NPC")."""
-        src, rows = self._table_cache
+    def due(self, t: np.ndarray, slots) -> np.ndarray:
+        """Which occupied NPC ``slots`` (see ``Engine.npc_slots``) move on the step
+        after ``t`` steps (dead NPCs included: their cell is -1)."""
+        _, rows, kinds = slots
+        src, table_rows = self._table_cache  # offsets of the kinds' rows in the table
         if src is not kinds:
-            rows = (kinds + 1) * self.period
-            self._table_cache = (kinds, rows)
-        return rows
+            table_rows = (kinds + 1) * self.period  # row 0 is "no NPC"
+            self._table_cache = (kinds, table_rows)
+        return self._due_flat.take(table_rows + ((t + 1) % self.period).take(rows))
 
     def world(self, turn) -> None:
         m = turn.npc_pos.shape[1]
         if not m:
             return
-        slots, slot_rows, kinds = turn.npc_slots()
+        occupied = turn.npc_slots()
+        slots, slot_rows, _ = occupied
         if not len(slots):
             return
-        phase = (turn.state.t + 1) % self.period
-        due = self._due_flat.take(self._table_rows(kinds) + phase.take(slot_rows))
+        due = self.due(turn.state.t, occupied)
         due &= turn.playing.take(slot_rows)
         # From here on: only the NPCs that move this step, as flat indices into (B * M).
         todo = slots[due]
@@ -156,10 +150,10 @@ class Patrol(Mechanic):
         board.masks["open"] = ~board.masks["solid"]
 
     def lit(self, state, slots):
-        flat, rows, kinds = slots
+        flat, rows, _ = slots
         cells = state.npc_pos.reshape(-1).take(flat)
         heading = state.board.direction(state.npc_dir.reshape(-1).take(flat))
-        due = self._due_flat.take(self._table_rows(kinds) + ((state.t + 1) % self.period).take(rows))
+        due = self.due(state.t, slots)
         return [(rows, heading, cells), (rows[due], 4, cells[due])]
 
     def key(self, state):
