@@ -1,21 +1,16 @@
 """Engine: one game's rules as a pure, batched step over arrays of states.
 
 Everything that needs the rules (environments, solver, agent judge, viewer)
-calls :meth:`Engine.step`. It is written in numpy: on a CPU, numpy's per-call
-overhead is a few microseconds against torch's ten or more, which matters for
-the single environment (B = 1) and the solver's small frontiers, and states
-become ``torch`` tensors without a copy (``torch.from_numpy``) where a network
-needs them.
-
-A step runs these phases, each over all B states at once:
-
-1. ``act``: the action (move, push, attack ...).
-2. ``after_move``: what the player's new tile does (pick up, win conditions).
-3. ``check``: losing conditions (an NPC on the player).
-4. ``world``: NPCs move.
-5. ``check`` again.
-
-States that already ended are left unchanged and get reward 0.
+calls :meth:`Engine.step`. States are numpy arrays with a leading batch axis
+(:class:`State`); the step itself is a loop over rows compiled by numba
+(:mod:`levelforge.engine.kernel`). Why compiled rows and not whole-array
+numpy or torch operations: numpy's per-call overhead (about a microsecond
+per operation, a hundred operations per step) made one state cost about
+100 us, and patrolling NPCs (a clash between two NPCs depends on which
+comes first) needed many small array passes per step; a compiled row loop
+costs a few microseconds per call and tens of nanoseconds per row. States
+become ``torch`` tensors without a copy (``torch.from_numpy``) where a
+network needs them.
 """
 
 from __future__ import annotations
@@ -26,19 +21,15 @@ import numpy as np
 
 from ..errors import GameSpecError, LevelFormatError
 from ..game import GameSpec, load_game
+from .batch import EVENTS, SHOW_NPC, SHOW_PLAYER, Batch, exact
+from .kernel import step_rows
 from .mechanics import REGISTRY, Mechanic
 from .observe import Observer
 from .rules import Rules
 from .state import Board, State
-from .turn import Turn
+from .tables import TableBuilder
 
 ENGINE_EVENTS = ("step", "win", "lose")
-
-#: occupied NPC slots of a batch: flat indices into (B * M), their rows, their kinds
-NpcSlots = tuple[np.ndarray, np.ndarray, np.ndarray]
-#: a group of lit cells: rows (None: one per state), planes (array or int), cells
-Lit = tuple["np.ndarray | None", "np.ndarray | int", np.ndarray]
-_NO_SLOTS: NpcSlots = (np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros(0, np.intp))
 
 
 class Engine:
@@ -69,9 +60,6 @@ class Engine:
             raise GameSpecError("a game needs the 'move' mechanic")
         if len(set(uses)) != len(uses):
             raise GameSpecError("a mechanic is listed twice")
-        for m in self.mechanics:
-            if hasattr(m, "bind"):
-                m.bind(self.mechanics)
         self.events = ENGINE_EVENTS + tuple(e for m in self.mechanics for e in m.events)
         for name in spec.rewards:
             if name not in self.events:
@@ -80,13 +68,14 @@ class Engine:
         if "attack" in spec.actions and attack is None:
             raise GameSpecError("action 'attack' needs the 'attack' mechanic")
 
-        def hooks(name: str) -> list:
-            return [getattr(m, name) for m in self.mechanics if getattr(type(m), name) is not getattr(Mechanic, name)]
-
-        self._act, self._after, self._check, self._world = (hooks(h) for h in ("act", "after_move", "check", "world"))
-        self._weights = {k: np.float32(v) for k, v in spec.rewards.items() if v != 0}
         self.patrol = next((m for m in self.mechanics if m.use == "patrol"), None)
-        self._slot_cache: tuple[np.ndarray | None, NpcSlots] = (None, _NO_SLOTS)
+        tables = TableBuilder(self.rules)
+        for m in self.mechanics:
+            m.compile(tables)
+        for name, weight in spec.rewards.items():
+            if name in EVENTS:
+                tables.weights[EVENTS.index(name)] = weight
+        self.tables = tables.build()
         self._build_tables()
 
     # -- tables -------------------------------------------------------------------
@@ -116,24 +105,14 @@ class Engine:
                 for top in range(2 + nk):
                     lut[ti, ic, top] = self._tile_for(ti, ic, top)
         self.compose = lut
-        # observation channels
-        names = list(r.terrain) + list(r.items) + [r.player] + list(r.npcs)
-        self._player_channel = len(r.terrain) + len(r.items)
-        self._lit_planes: list[tuple[Mechanic, int]] = []
-        self._fill_planes: list[Mechanic] = []
-        fill_channels: list[int] = []
+        # observation planes: dense terrain and items, then what `planes` shows
+        names = list(r.terrain) + list(r.items)
+        planes = [(r.player, SHOW_PLAYER, 0)] + [(k, SHOW_NPC, i) for i, k in enumerate(r.npcs)]
         for m in self.mechanics:
-            ch = m.channels()
-            if not ch:
-                continue
-            if type(m).fill is not Mechanic.fill:
-                self._fill_planes.append(m)
-                fill_channels.extend(range(len(names), len(names) + len(ch)))
-            else:
-                self._lit_planes.append((m, len(names)))
-            names += ch
-        self.channels = tuple(names)
-        self.fill_channels = np.array(fill_channels, dtype=np.int64)
+            planes += m.planes()
+        self.channels = tuple(names + [name for name, _, _ in planes])
+        #: ``(P, 2) int64``: what each plane after the dense ones shows (``batch.SHOW_*``, argument)
+        self.planes = np.array([(show, arg) for _, show, arg in planes], dtype=np.int64).reshape(-1, 2)
 
     def _tile_for(self, ti: int, ic: int, top: int) -> int:
         """The tile id that best shows terrain ``ti``, item ``ic`` and ``top``."""
@@ -209,15 +188,7 @@ class Engine:
             npc_kind[i, : len(c)] = k
         heading = self.patrol.start_heading(npc_kind) if self.patrol else np.zeros(npc_kind.shape, dtype=np.int64)
         npc_dir = np.where(npc_kind >= 0, np.array([-wp, wp, -1, 1], dtype=np.int32)[heading], 0).astype(np.int32)
-        if m > 254:
-            raise LevelFormatError(f"a level may hold at most 254 NPCs, got {m}")
-        npc_map = np.zeros((nl, n if m else 0), dtype=np.uint8)
-        rows, slots = np.nonzero(npc_pos >= 0)
-        npc_map[rows, npc_pos[rows, slots]] = slots + 1
-        terrain = terrain.reshape(nl, n)
-        board = Board(h, w, terrain, {"solid": self.rules.terrain_solid[terrain].reshape(-1)}, tuple(levels))
-        for mech in self.mechanics:
-            mech.prepare(board)
+        board = Board(h, w, terrain.reshape(nl, n), levels=tuple(levels))
         return State(
             board=board,
             level=np.arange(nl, dtype=np.int32),
@@ -227,7 +198,6 @@ class Engine:
             npc_pos=npc_pos,
             npc_kind=npc_kind,
             npc_dir=npc_dir,
-            npc_map=npc_map,
             inv=np.zeros((nl, len(self.rules.items)), dtype=np.uint8),
             t=np.zeros(nl, dtype=np.int32),
             status=np.zeros(nl, dtype=np.int8),
@@ -247,51 +217,50 @@ class Engine:
         # negative ints viewed as unsigned are huge, so one comparison checks both ends
         if a.dtype.kind not in "iu" or np.count_nonzero(a.view(a.dtype.str.replace("i", "u")) >= self.rules.n_actions):
             raise ValueError(f"actions must be integers in [0, {self.rules.n_actions}), got {a!r}")
-        turn = Turn(states, a, self.npc_slots)
-        for hook in self._act:
-            hook(turn)
-        for hook in self._after:
-            hook(turn)
-        for hook in self._check:
-            hook(turn)
-        for hook in self._world:
-            hook(turn)
-        for hook in self._check:
-            hook(turn)
-        live = turn.live
-        status = turn.status
-        new = State(
-            board=states.board,
-            level=states.level,
-            pos=turn.pos,
-            facing=turn.facing,
-            items=turn.items,
-            npc_pos=turn.npc_pos,
-            npc_kind=turn.npc_kind,
-            npc_dir=turn.npc_dir,
-            npc_map=turn.npc_map,
-            inv=turn.inv,
-            t=states.t + live,
-            status=status,
+        board = states.board
+        b, n = len(states), board.cells
+        items = exact(states.items)
+        bt = Batch(
+            stride=board.stride,
+            terrain=exact(board.terrain),
+            level=exact(states.level),
+            actions=a.astype(np.int64, copy=False),
+            items=items,
+            npc_kind=exact(states.npc_kind),
+            pos=states.pos.copy(),
+            facing=states.facing.copy(),
+            npc_pos=states.npc_pos.copy(),
+            npc_dir=states.npc_dir.copy(),
+            inv=states.inv.copy(),
+            t=states.t.copy(),
+            status=states.status.copy(),
+            reward=np.empty(b, dtype=np.float32),
+            new_items=np.empty((b, n), dtype=np.uint8),
+            changed=np.empty(b, dtype=np.bool_),
+            row_items=np.empty(n, dtype=np.uint8),
+            dirty=np.zeros(1, dtype=np.uint8),
+            moved=np.empty(2, dtype=np.int64),
+            occupied=np.zeros(n, dtype=np.uint8),
         )
-        return new, self._reward(turn), status != State.PLAYING
-
-    def _reward(self, turn: Turn) -> np.ndarray:
-        """``(B,) float32``: the weighted sum of this turn's events."""
-        live, status = turn.live, turn.status
-        r = np.zeros(live.shape, dtype=np.float32)
-        w = self._weights
-        if "step" in w:
-            r += w["step"] * live
-        if status is not turn.state.status:
-            if "win" in w:
-                r += w["win"] * (live & (status == State.WON))
-            if "lose" in w:
-                r += w["lose"] * (live & (status == State.LOST))
-        for name, counts in turn.events.items():
-            if name in w:
-                r += w[name] * counts
-        return r
+        step_rows(self.tables, bt)
+        if bt.changed.any():
+            rows = np.flatnonzero(bt.changed)
+            items = items.copy()
+            items[rows] = bt.new_items[rows]
+        new = State(
+            board=board,
+            level=states.level,
+            pos=bt.pos,
+            facing=bt.facing,
+            items=items,
+            npc_pos=bt.npc_pos,
+            npc_kind=states.npc_kind,
+            npc_dir=bt.npc_dir,
+            inv=bt.inv,
+            t=bt.t,
+            status=bt.status,
+        )
+        return new, bt.reward, bt.status != State.PLAYING
 
     # -- views of states -------------------------------------------------------------
     @property
@@ -303,42 +272,6 @@ class Engine:
         obs = Observer(self, states.board, len(states))
         obs.write(states)
         return obs.array
-
-    def npc_slots(self, states: State) -> NpcSlots:
-        """The occupied NPC slots: ``(flat indices into (B * M), their rows, their
-        kinds)``, 1-D. Cached for the last ``npc_kind`` array seen: it is shared
-        from step to step (dead NPCs keep their kind) until levels change."""
-        kind = states.npc_kind
-        src, got = self._slot_cache
-        if src is not kind:
-            flat = kind.reshape(-1)
-            slots = np.flatnonzero(flat >= 0)
-            m = max(kind.shape[1], 1)
-            got = (slots, slots // m, flat.take(slots).astype(np.intp))
-            self._slot_cache = (kind, got)
-        return got
-
-    def lit(self, states: State) -> list[Lit]:
-        """Sparse planes as groups of 1-D ``(rows, planes, cells)`` set to 1 (rows
-        None: one per state; planes may be one int; cell -1: none): the player,
-        the NPCs, and the mechanics' lit planes."""
-        player = self._player_channel
-        groups: list[Lit] = [(None, player, states.pos)]
-        if states.npc_pos.shape[1]:
-            slots = self.npc_slots(states)
-            flat, rows, kinds = slots
-            groups.append((rows, kinds + (player + 1), states.npc_pos.reshape(-1).take(flat)))
-        else:
-            slots = _NO_SLOTS
-        for m, first in self._lit_planes:
-            for rows, planes, cells in m.lit(states, slots):
-                groups.append((rows, planes + first, cells))
-        return groups
-
-    def fills(self, states: State) -> np.ndarray | None:
-        """``(B, len(fill_channels)) uint8`` values of the whole-plane channels."""
-        parts = [m.fill(states) for m in self._fill_planes]
-        return np.concatenate(parts, axis=1) if parts else None
 
     def grid(self, states: State) -> np.ndarray:
         """``(B, H, W) uint8`` tile ids showing each state (for text and pictures)."""
@@ -363,7 +296,7 @@ class Engine:
         K is a multiple of 8 (zero padding), so rows can be viewed as uint64 words.
         """
         b = states.board
-        open_cells = _open_cells(b)
+        open_cells = _open_cells(self, b)
         nb = len(states)
         cell = np.uint8 if b.cells <= 256 else np.uint16
         parts = [
@@ -383,14 +316,14 @@ class Engine:
         return np.concatenate(parts, axis=1)
 
 
-def _open_cells(board: Board) -> np.ndarray:
+def _open_cells(engine: "Engine", board: Board) -> np.ndarray:
     """Cells not solid in every level of the board (where items can be)."""
-    cached = board.masks.get("_open_cells")
+    cached = board.cache.get("open_cells")
     if cached is None:
-        solid = board.masks["solid"].reshape(-1, board.cells)
-        cached = np.flatnonzero(~solid.all(axis=0))
-        board.masks["_open_cells"] = cached
+        solid = engine.rules.terrain_solid[board.terrain]
+        cached = board.cache["open_cells"] = np.flatnonzero(~solid.all(axis=0))
     return cached
+
 
 
 def _level_name(level, i: int) -> str:

@@ -4,28 +4,93 @@ Planes, in order (``Engine.channels`` names them):
 
 1. one per terrain tile (static for a level),
 2. one per item tile,
-3. the player, then one per NPC kind,
-4. the extra planes of each mechanic, either *filled* (a whole plane of one
-   value, e.g. ``carrying_key``) or *lit* (a few cells set, e.g. ``facing``).
+3. what ``Engine.planes`` lists: the player, one per NPC kind, then the
+   mechanics' planes, each either a few *lit* cells (``facing``, NPC
+   headings) or a whole plane of one value (``carrying_key``).
 
-Terrain and item planes are dense; the player, NPC and lit planes are sparse
-(a few cells per state), which is what makes in-place updates cheap: a step
-clears the cells the old states lit and lights those of the new states,
-rewrites item planes only for the states whose items changed, and never
-touches terrain. The buffer remembers which cells it lit, so clearing them
-needs no recomputation.
+The dense terrain and item planes change rarely, the others in a few cells,
+which is what makes in-place updates cheap: a step clears the cells the old
+states lit and lights those of the new states, rewrites item planes only for
+the rows whose items changed, and never touches terrain. Both passes are
+compiled row loops (numba).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
+from numba import njit
 
-from .state import Board, State
+from .batch import SHOW_CARRYING, SHOW_DUE, SHOW_FACING, SHOW_HEADING, SHOW_NPC, SHOW_PLAYER, exact
+from .mechanics.patrol import next_phase
+from .state import DOWN, LEFT, RIGHT, UP, Board, State
 
 if TYPE_CHECKING:  # pragma: no cover
     from .core import Engine
+
+
+class Layout(NamedTuple):
+    """Where each plane goes, for one board size (plane numbers, -1: absent)."""
+
+    height: int
+    width: int
+    n_terrain: int
+    n_items: int
+    inner: np.ndarray  # (H * W,) int64: padded cell of each plane cell
+    cell_index: np.ndarray  # (N,) int64: plane cell of each padded cell, -1 on the padding ring
+    heading_of: np.ndarray  # (2 * stride + 1,) int64: direction of an NPC step (offset + stride)
+    player: int
+    facing: int
+    due: int
+    npc_planes: np.ndarray  # (K,) int64 plane of each NPC kind
+    heading_planes: np.ndarray  # (4,) int64 plane of each NPC heading (UP, DOWN, LEFT, RIGHT), or all -1
+    carrying: np.ndarray  # (I,) int64 plane of each carried item kind, -1 none
+
+
+def _layout(engine: "Engine", board: Board) -> Layout:
+    r = engine.rules
+    first = len(r.terrain) + len(r.items)
+    found = {SHOW_PLAYER: -1, SHOW_FACING: -1, SHOW_DUE: -1}
+    npc_planes = np.full(max(len(r.npcs), 1), -1, dtype=np.int64)
+    heading_planes = np.full(4, -1, dtype=np.int64)
+    carrying = np.full(max(len(r.items), 1), -1, dtype=np.int64)
+    for p, (show, arg) in enumerate(engine.planes.tolist()):
+        table = {SHOW_NPC: npc_planes, SHOW_HEADING: heading_planes, SHOW_CARRYING: carrying}.get(show)
+        if table is None:
+            found[show] = first + p
+        else:
+            table[arg] = first + p
+    cell_index = np.full(board.cells, -1, dtype=np.int64)
+    cell_index[board.inner()] = np.arange(board.height * board.width)
+    w = board.stride
+    heading_of = np.zeros(2 * w + 1, dtype=np.int64)
+    heading_of[[0, 2 * w, w - 1, w + 1]] = [UP, DOWN, LEFT, RIGHT]
+    return Layout(
+        board.height, board.width, len(r.terrain), len(r.items), board.inner(), cell_index, heading_of,
+        found[SHOW_PLAYER], found[SHOW_FACING], found[SHOW_DUE], npc_planes, heading_planes, carrying,
+    )
+
+
+class Rows(NamedTuple):
+    """A state's arrays, as the observation kernels read them."""
+
+    level: np.ndarray
+    pos: np.ndarray
+    facing: np.ndarray
+    items: np.ndarray
+    npc_pos: np.ndarray
+    npc_kind: np.ndarray
+    npc_dir: np.ndarray
+    inv: np.ndarray
+    t: np.ndarray
+
+
+def _rows(s: State) -> Rows:
+    return Rows(
+        exact(s.level), exact(s.pos), exact(s.facing), exact(s.items), exact(s.npc_pos),
+        exact(s.npc_kind), exact(s.npc_dir), exact(s.inv), exact(s.t),
+    )
 
 
 class Observer:
@@ -33,94 +98,105 @@ class Observer:
 
     def __init__(self, engine: "Engine", board: Board, batch: int) -> None:
         self.engine = engine
-        r = engine.rules
-        self.nt, self.ni = len(r.terrain), len(r.items)
-        self.c = len(engine.channels)
-        self.h, self.w = board.height, board.width
         self.board_shape = (board.height, board.width)
-        self.hw = self.h * self.w
-        # One spare byte after the planes: writes for "no cell" (NPC slot -1, or
-        # a cell on the padding ring) map far past the end and are clamped to it.
-        self._flat = np.zeros(batch * self.c * self.hw + 1, dtype=np.uint8)
-        self._trash = batch * self.c * self.hw
-        self.array = self._flat[:-1].reshape(batch, self.c, self.h, self.w)
-        inner = np.full(board.cells + 1, 1 << 40, dtype=np.int64)  # padded cell -> inner index
-        inner[board.inner()] = np.arange(self.hw)
-        self._inner = inner
-        self._inner_cells = board.inner()
-        self._row_stride = self.c * self.hw
-        self._planes = self._flat[:-1].reshape(batch, self.c, self.hw)
-        self._lit_now: list[np.ndarray] = []
-        self._terrain_codes = np.arange(self.nt, dtype=np.uint8)[None, :, None]
-        self._item_codes = np.arange(1, self.ni + 1, dtype=np.uint8)[None, :, None]
-        self._fill_at = engine.fill_channels
-        self._base_cache: tuple[int, np.ndarray] = (0, np.zeros(0, dtype=np.int64))
+        c = len(engine.channels)
+        self.array = np.zeros((batch, c, board.height, board.width), dtype=np.uint8)
+        self._planes = self.array.reshape(batch, c, board.height * board.width)
+        self.layout = _layout(engine, board)
 
-    # -- pieces ------------------------------------------------------------------
-    def _terrain(self, states: State, rows: np.ndarray) -> None:
-        terr = states.board.terrain[states.level][:, self._inner_cells]
-        out = (terr[:, None, :] == self._terrain_codes).view(np.uint8)
-        self._planes[rows, : self.nt] = out
-
-    def _items(self, states: State, rows: np.ndarray) -> None:
-        if self.ni:
-            it = states.items[:, self._inner_cells]
-            out = (it[:, None, :] == self._item_codes).view(np.uint8)
-            self._planes[rows, self.nt : self.nt + self.ni] = out
-
-    def _fills(self, states: State, rows: np.ndarray) -> None:
-        vals = self.engine.fills(states)
-        if vals is not None:
-            self._planes[rows[:, None], self._fill_at[None, :]] = vals[:, :, None]
-
-    def _lit_indices(self, states: State, rows: np.ndarray) -> np.ndarray:
-        """Buffer indices of the sparse cells ``states`` light, written into ``rows``."""
-        groups = self.engine.lit(states)
-        every = np.arange(len(states))
-        cells = np.concatenate([c for _, _, c in groups])
-        lit_rows = np.concatenate([every if r is None else r for r, _, _ in groups])
-        planes = np.concatenate([np.full(len(c), p) if isinstance(p, int) else p for _, p, c in groups])
-        idx = self._inner.take(cells)  # padded cell -> offset in a plane (far past the end: none)
-        idx += rows.take(lit_rows) * self._row_stride
-        idx += planes * self.hw
-        np.minimum(idx, self._trash, out=idx)
-        return idx
-
-    # -- public ------------------------------------------------------------------
     def write(self, states: State, rows: np.ndarray | None = None) -> None:
         """Write every plane of ``states`` into buffer rows ``rows`` (default: all)."""
-        full = rows is None
-        rows = self._all_rows(len(states)) if full else np.asarray(rows)
-        self._planes[rows] = 0
-        self._terrain(states, rows)
-        self._items(states, rows)
-        self._fills(states, rows)
-        idx = self._lit_indices(states, rows)
-        self._flat[idx] = 1
-        # Sparse cells that may be lit now (a superset is fine: clearing a cell
-        # the next state lights again costs nothing but time).
-        self._lit_now = [idx] if full else self._lit_now + [idx]
+        rows = np.arange(len(states), dtype=np.int64) if rows is None else np.asarray(rows, dtype=np.int64)
+        _write(self.engine.tables, self.layout, exact(states.board.terrain), _rows(states), rows, self._planes)
 
     def update(self, old: State, new: State) -> None:
         """Turn the buffer, holding ``old`` (all rows), into ``new``'s planes.
 
         ``new`` must come from ``Engine.step(old, ...)``: same levels.
         """
-        for idx in self._lit_now:
-            self._flat[idx] = 0
-        if new.items is not old.items:
-            changed = np.flatnonzero((new.items != old.items).any(axis=1))
-            if len(changed):
-                self._items(new.take(changed), changed)
-        if new.inv is not old.inv and self._fill_at.size:
-            changed = np.flatnonzero((new.inv != old.inv).any(axis=1))
-            if len(changed):
-                self._fills(new.take(changed), changed)
-        idx = self._lit_indices(new, self._all_rows(len(new)))
-        self._flat[idx] = 1
-        self._lit_now = [idx]
+        _update(self.engine.tables, self.layout, _rows(old), _rows(new), new.items is old.items, self._planes)
 
-    def _all_rows(self, n: int) -> np.ndarray:
-        if self._base_cache[0] != n:
-            self._base_cache = (n, np.arange(n, dtype=np.int64))
-        return self._base_cache[1]
+
+@njit(cache=True, inline="always")
+def _light(tab, lay, st, b, out, value):
+    """Set (1) or clear (0) the lit cells of row ``b`` of ``st`` in ``out`` (C, H*W)."""
+    where = lay.cell_index
+    pos = st.pos[b]
+    if lay.player >= 0:
+        out[lay.player, where[pos]] = value
+    if lay.facing >= 0:
+        i = where[pos + st.facing[b]]
+        if i >= 0:
+            out[lay.facing, i] = value
+    m = st.npc_pos.shape[1]
+    if m == 0:
+        return
+    phase = next_phase(tab, st.t[b])
+    headings = lay.heading_planes[0] >= 0
+    stride = lay.heading_of.shape[0] // 2
+    for j in range(m):
+        cell = st.npc_pos[b, j]
+        if cell < 0:
+            continue
+        i = where[cell]
+        kind = st.npc_kind[b, j]
+        out[lay.npc_planes[kind], i] = value
+        if headings:
+            out[lay.heading_planes[lay.heading_of[st.npc_dir[b, j] + stride]], i] = value
+        if lay.due >= 0 and tab.due[kind, phase]:
+            out[lay.due, i] = value
+
+
+@njit(cache=True, inline="always")
+def _fill(lay, st, b, out):
+    for k in range(lay.carrying.shape[0]):
+        plane = lay.carrying[k]
+        if plane >= 0:
+            value = 1 if st.inv[b, k] > 0 else 0
+            for i in range(out.shape[1]):
+                out[plane, i] = value
+
+
+@njit(cache=True, inline="always")
+def _items(lay, st, b, out):
+    nt = lay.n_terrain
+    for i in range(lay.inner.shape[0]):
+        code = st.items[b, lay.inner[i]]
+        for k in range(lay.n_items):
+            out[nt + k, i] = 1 if code == k + 1 else 0
+
+
+@njit(cache=True, nogil=True, _nrt=False)
+def _write(tab, lay, terrain, st, rows, planes):
+    for b in range(rows.shape[0]):
+        out = planes[rows[b]]
+        for ch in range(out.shape[0]):
+            for i in range(out.shape[1]):
+                out[ch, i] = 0
+        ter = terrain[st.level[b]]
+        for i in range(lay.inner.shape[0]):
+            out[ter[lay.inner[i]], i] = 1
+        _items(lay, st, b, out)
+        _fill(lay, st, b, out)
+        _light(tab, lay, st, b, out, 1)
+
+
+@njit(cache=True, nogil=True, _nrt=False)
+def _update(tab, lay, old, new, same_items, planes):
+    inv_planes = False
+    for k in range(lay.carrying.shape[0]):
+        inv_planes |= lay.carrying[k] >= 0
+    for b in range(planes.shape[0]):
+        out = planes[b]
+        _light(tab, lay, old, b, out, 0)
+        if not same_items:
+            for cell in range(old.items.shape[1]):
+                if old.items[b, cell] != new.items[b, cell]:
+                    _items(lay, new, b, out)
+                    break
+        if inv_planes:
+            for k in range(old.inv.shape[1]):
+                if old.inv[b, k] != new.inv[b, k]:
+                    _fill(lay, new, b, out)
+                    break
+        _light(tab, lay, new, b, out, 1)

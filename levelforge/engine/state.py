@@ -8,7 +8,7 @@ during an episode (terrain, per level); ``State`` holds what does.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
@@ -23,16 +23,16 @@ _DELTAS: dict[int, np.ndarray] = {}
 class Board:
     """Static part of L levels of one size.
 
-    ``terrain`` is ``(L, N) uint8`` terrain-tile indices over the padded cells;
-    ``masks`` holds ``(L * N,) bool`` cell masks that mechanics derive from it
-    (``"solid"`` always). ``levels`` are the Level objects, when known.
+    ``terrain`` is ``(L, N) uint8`` terrain-tile indices over the padded cells.
+    ``levels`` are the Level objects, when known. ``cache`` holds what users
+    derive from ``terrain`` (whoever rewrites terrain rows clears it).
     """
 
     height: int
     width: int
     terrain: np.ndarray
-    masks: dict[str, np.ndarray]
     levels: tuple[Any, ...] = ()
+    cache: dict[str, Any] = field(default_factory=dict)
 
     @property
     def stride(self) -> int:
@@ -74,20 +74,6 @@ class Board:
         return (y + 1) * self.stride + (x + 1)
 
 
-_ROW_OFFSETS: dict[tuple[int, int], np.ndarray] = {}
-_LAST_OFFSETS: tuple = (None, 0, None, None)
-
-
-def _row_offsets(b: int, n: int) -> np.ndarray:
-    got = _ROW_OFFSETS.get((b, n))
-    if got is None:
-        got = np.arange(b, dtype=np.int64) * n
-        got.setflags(write=False)
-        if len(_ROW_OFFSETS) < 64:
-            _ROW_OFFSETS[(b, n)] = got
-    return got
-
-
 @dataclass(frozen=True, eq=False)
 class State:
     """B states on one :class:`Board`. Arrays are never changed in place.
@@ -100,9 +86,6 @@ class State:
     - ``npc_pos``: ``(B, M) int32`` NPC cells (-1: no NPC in the slot, or dead)
     - ``npc_kind``: ``(B, M) int8`` NPC tile index (-1: no NPC in the slot)
     - ``npc_dir``: ``(B, M) int32`` cell offset of one step of each NPC's heading
-    - ``npc_map``: ``(B, N) uint8`` 1 + the NPC on each cell, 0 none (derived
-      from ``npc_pos``, kept so that "is an NPC here?" is one look-up;
-      ``(B, 0)`` when M = 0)
     - ``inv``: ``(B, I) uint8`` carried count of each item tile
     - ``t``: ``(B,) int32`` steps taken
     - ``status``: ``(B,) int8`` 0 playing, 1 won, 2 lost
@@ -116,7 +99,6 @@ class State:
     npc_pos: np.ndarray
     npc_kind: np.ndarray
     npc_dir: np.ndarray
-    npc_map: np.ndarray
     inv: np.ndarray
     t: np.ndarray
     status: np.ndarray
@@ -125,16 +107,6 @@ class State:
 
     def __len__(self) -> int:
         return int(self.pos.shape[0])
-
-    def offsets(self) -> tuple[np.ndarray, np.ndarray]:
-        """``(B,) int64`` offsets of each row in flat ``(B*N)`` state grids and in
-        flat ``(L*N)`` board masks (cached: ``level`` never changes in place)."""
-        global _LAST_OFFSETS
-        got = _LAST_OFFSETS
-        n = self.board.cells
-        if got[0] is not self.level or got[1] != n:  # `level` is shared from step to step
-            got = _LAST_OFFSETS = (self.level, n, _row_offsets(len(self), n), self.level.astype(np.int64) * n)
-        return got[2], got[3]
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The batched arrays by field name (everything but the board)."""

@@ -124,13 +124,8 @@ class LevelPool:
         for lv in levels:
             check_game(lv, self.engine)
         fresh = self.engine.load(levels, size=self.size, max_npcs=self.max_npcs)
-        n = self.board.cells
         self.board.terrain[slots] = fresh.board.terrain
-        for name, mask in self.board.masks.items():
-            if name.startswith("_"):
-                continue
-            mask.reshape(-1, n)[slots] = fresh.board.masks[name].reshape(-1, n)
-        self.board.masks.pop("_open_cells", None)
+        self.board.cache.clear()
         return fresh.replace(board=self.board, level=np.asarray(slots, dtype=np.int32)), levels
 
 
@@ -145,6 +140,4 @@ def _placeholder(engine: Engine) -> Level:
 def _slot_board(engine: Engine, one: State, slots: int) -> Board:
     """A board of ``slots`` copies of ``one``'s level (rows rewritten on reset)."""
     b = one.board
-    terrain = np.repeat(b.terrain, slots, axis=0)
-    masks = {k: np.tile(v, slots) for k, v in b.masks.items() if not k.startswith("_")}
-    return Board(b.height, b.width, terrain, masks)
+    return Board(b.height, b.width, np.repeat(b.terrain, slots, axis=0))

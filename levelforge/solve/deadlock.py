@@ -30,12 +30,13 @@ class PushDeadlocks:
         cover = next(m for m in engine.mechanics if m.use == "cover")
         self.code = cover.code
         board = state.board
-        n, w = board.cells, board.stride
+        w = board.stride
         self.w = w
         self.pushable = np.zeros(len(engine.rules.items) + 1, dtype=bool)
-        self.pushable[[i + 1 for i in push.handled_items]] = True
-        self.solid = board.masks["solid"][:n]
-        self.target = board.masks["cover"][:n]
+        self.pushable[[i + 1 for i in push.items]] = True
+        terrain = board.terrain[int(state.level[0])]
+        self.solid = engine.rules.terrain_solid[terrain]
+        self.target = terrain == cover.target
         self.dead = ~self._live_cells(board.delta)
         # the four 2x2 squares holding a cell, as offsets of their four cells
         corners = np.array([0, -1, -w, -w - 1])

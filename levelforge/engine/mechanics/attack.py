@@ -7,14 +7,17 @@ observation plane (``facing``), and the facing is part of the search state.
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from ...errors import GameSpecError
+from ..batch import EV_KILL, OP_ATTACK, P_ATTACK, SHOW_FACING, emit, npc_at
 from .base import Mechanic, mechanic
 
 
 @mechanic
 class Attack(Mechanic):
     use = "attack"
+    op = OP_ATTACK
     keys = ("action",)
     events = ("kill",)
 
@@ -25,24 +28,22 @@ class Attack(Mechanic):
         if self.action is None:
             raise GameSpecError(f"mechanic 'attack': action {name!r} is not in 'actions'")
 
-    def act(self, turn) -> None:
-        hit = turn.live & (turn.actions == self.action)
-        if not turn.npc_pos.shape[1] or not np.count_nonzero(hit):
-            return
-        cell = turn.pos + turn.facing
-        victim = turn.npc_at(cell) * hit
-        if np.count_nonzero(victim):
-            rows = np.flatnonzero(victim)
-            slot = victim[rows].astype(np.int64) - 1
-            turn.own("npc_pos")[rows, slot] = -1  # the kind stays: a dead NPC is one with cell -1
-            turn.own("npc_map").reshape(-1)[turn.base[rows] + cell[rows]] = 0
-            turn.emit("kill", (victim != 0).astype(np.float32))
+    def compile(self, tables) -> None:
+        tables.par[P_ATTACK] = self.action
+        tables.program.append(self.op)
 
-    def channels(self) -> list[str]:
-        return ["facing"]
-
-    def lit(self, state, slots):
-        return [(None, 0, state.pos + state.facing)]
+    def planes(self):
+        return [("facing", SHOW_FACING, 0)]
 
     def key(self, state):
         return [state.facing.astype(np.int8).view(np.uint8)[:, None]]
+
+
+@njit(cache=True, inline="always")
+def act(tab, bt, b):
+    if bt.actions[b] != tab.par[P_ATTACK]:
+        return
+    victim = npc_at(bt, b, bt.pos[b] + bt.facing[b])
+    if victim >= 0:
+        bt.npc_pos[b, victim] = -1  # the kind stays: a dead NPC is one with cell -1
+        emit(tab, bt, b, EV_KILL)

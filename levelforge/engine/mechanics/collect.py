@@ -8,39 +8,42 @@ plane per collectible kind (all ones while the player carries at least one).
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
+from ..batch import COLLECTIBLE, EV_COLLECT, OP_COLLECT, PLAYING, SHOW_CARRYING, emit, item_at, set_item
 from .base import Mechanic, mechanic
 
 
 @mechanic
 class Collect(Mechanic):
     use = "collect"
+    op = OP_COLLECT
     keys = ("items",)
     events = ("collect",)
 
     def __init__(self, cfg, rules) -> None:
         super().__init__(cfg, rules)
-        self.passable_items = self.tiles_of("items", "item")
-        self.collectible = np.zeros(len(rules.items) + 1, dtype=bool)
-        self.collectible[[i + 1 for i in self.passable_items]] = True
+        self.items = self.tiles_of("items", "item")
 
-    def after_move(self, turn) -> None:
-        code = turn.item_at(turn.pos)
-        got = turn.playing & self.collectible.take(code)
-        if not np.count_nonzero(got):
-            return
-        rows = np.flatnonzero(got)
-        inv = turn.own("inv")
-        slot = code[rows].astype(np.int64) - 1
-        inv[rows, slot] = np.minimum(inv[rows, slot].astype(np.int32) + 1, 255)
-        turn.set_items(rows, turn.pos[rows], 0)
-        turn.emit("collect", got.astype(np.float32))
+    def compile(self, tables) -> None:
+        for i in self.items:
+            tables.item_role(i, COLLECTIBLE)
+        tables.program.append(self.op)
 
-    def channels(self) -> list[str]:
-        return [f"carrying_{self.rules.items[i]}" for i in self.passable_items]
-
-    def fill(self, state):
-        return (state.inv[:, self.passable_items] > 0).view(np.uint8)
+    def planes(self):
+        return [(f"carrying_{self.rules.items[i]}", SHOW_CARRYING, i) for i in self.items]
 
     def key(self, state):
-        return [state.inv[:, self.passable_items]]
+        return [state.inv[:, self.items]]
+
+
+@njit(cache=True, inline="always")
+def after_move(tab, bt, b):
+    if bt.status[b] != PLAYING:
+        return
+    cell = bt.pos[b]
+    code = item_at(bt, b, cell)
+    if tab.item_flags[code] & COLLECTIBLE:
+        bt.inv[b, code - 1] = min(np.int64(bt.inv[b, code - 1]) + 1, 255)
+        set_item(bt, b, cell, 0)
+        emit(tab, bt, b, EV_COLLECT)

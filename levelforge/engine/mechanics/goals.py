@@ -11,32 +11,46 @@ Both are checked at the end of the player's phase.
 
 from __future__ import annotations
 
-import numpy as np
+from numba import njit
 
 from ...errors import GameSpecError
-from ..state import State
+from ..batch import (
+    COVER,
+    COVERING,
+    EV_COVER_OFF,
+    EV_COVER_ON,
+    OP_COVER,
+    OP_REACH,
+    REACH,
+    WON,
+    emit,
+    end,
+    item_at,
+    terrain_at,
+)
 from .base import Mechanic, mechanic
 
 
 @mechanic
 class Reach(Mechanic):
     use = "reach"
+    op = OP_REACH
     keys = ("tiles",)
 
     def __init__(self, cfg, rules) -> None:
         super().__init__(cfg, rules)
         self.tiles = self.tiles_of("tiles", "terrain")
 
-    def prepare(self, board) -> None:
-        board.masks["reach"] = np.isin(board.terrain, self.tiles).reshape(-1)
-
-    def after_move(self, turn) -> None:
-        turn.end(turn.mask("reach", turn.pos), State.WON)
+    def compile(self, tables) -> None:
+        for t in self.tiles:
+            tables.terrain_flags[t] |= REACH
+        tables.program.append(self.op)
 
 
 @mechanic
 class Cover(Mechanic):
     use = "cover"
+    op = OP_COVER
     keys = ("items", "terrain")
     events = ("cover_on", "cover_off")
 
@@ -49,35 +63,32 @@ class Cover(Mechanic):
         (self.target,) = self.tiles_of("terrain", "terrain")
         self.code = self.item + 1
 
-    def prepare(self, board) -> None:
-        board.masks["cover"] = (board.terrain == self.target).reshape(-1)
+    def compile(self, tables) -> None:
+        tables.item_flags[self.code] |= COVERING
+        tables.terrain_flags[self.target] |= COVER
+        tables.program.append(self.op)
 
-    def uncovered(self, items: np.ndarray, cell_mask: np.ndarray) -> np.ndarray:
-        """``(R,) int`` items not on the target terrain; ``cell_mask`` is ``(R, N)``."""
-        return ((items == self.code) & ~cell_mask).sum(axis=1)
 
-    def after_move(self, turn) -> None:
-        if not turn.item_moves:
-            return
-        n = turn.board.cells
-        cover = turn.board.masks["cover"]
-        on = np.zeros(len(turn.live), dtype=np.float32)
-        off = np.zeros_like(on)
-        landed = []
-        for rows, src, dst in turn.item_moves:
-            is_item = turn.items.reshape(-1).take(turn.base[rows] + dst) == self.code
-            was = cover.take(turn.cell_base[rows] + src) & is_item
-            now = cover.take(turn.cell_base[rows] + dst) & is_item
-            np.add.at(on, rows, now & ~was)
-            np.add.at(off, rows, was & ~now)
-            landed.append(rows[now & ~was])
-        turn.emit("cover_on", on)
-        turn.emit("cover_off", off)
+@njit(cache=True, inline="always")
+def reach(tab, bt, b):
+    if tab.terrain_flags[terrain_at(bt, b, bt.pos[b])] & REACH:
+        end(tab, bt, b, WON)
+
+
+@njit(cache=True, inline="always")
+def cover(tab, bt, b):
+    src, dst = bt.moved[0], bt.moved[1]
+    if src < 0 or not tab.item_flags[item_at(bt, b, dst)] & COVERING:
+        return
+    was = tab.terrain_flags[terrain_at(bt, b, src)] & COVER
+    now = tab.terrain_flags[terrain_at(bt, b, dst)] & COVER
+    if was and not now:
+        emit(tab, bt, b, EV_COVER_OFF)
+    elif now and not was:
+        emit(tab, bt, b, EV_COVER_ON)
         # only a state where an item just landed on the terrain can be won now
-        rows = np.unique(np.concatenate(landed))
-        if not len(rows):
-            return
-        level_mask = cover.reshape(-1, n)[turn.state.level[rows]]
-        done = np.zeros(len(turn.live), dtype=bool)
-        done[rows] = self.uncovered(turn.items[rows], level_mask) == 0
-        turn.end(done, State.WON)
+        terrain = bt.terrain[bt.level[b]]
+        for cell in range(terrain.shape[0]):
+            if tab.item_flags[item_at(bt, b, cell)] & COVERING and not tab.terrain_flags[terrain[cell]] & COVER:
+                return
+        end(tab, bt, b, WON)

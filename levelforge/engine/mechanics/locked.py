@@ -6,6 +6,7 @@ key is not used up. NPCs and pushed items are still blocked by the tile.
 
 from __future__ import annotations
 
+from ..batch import LOCKED, P_KEY
 from .base import Mechanic, mechanic
 
 
@@ -18,10 +19,7 @@ class Locked(Mechanic):
         super().__init__(cfg, rules)
         (self.tile,) = self.tiles_of("tile", "terrain")[:1]
         (self.key_item,) = self.tiles_of("key", "item")[:1]
-        self.mask_name = f"locked:{self.tile}"
 
-    def prepare(self, board) -> None:
-        board.masks[self.mask_name] = (board.terrain == self.tile).reshape(-1)
-
-    def opens(self, turn, cells):
-        return turn.mask(self.mask_name, cells) & (turn.inv[:, self.key_item] > 0)
+    def compile(self, tables) -> None:
+        tables.terrain_flags[self.tile] |= LOCKED  # `move` lets a player with the key in
+        tables.par[P_KEY] = self.key_item

@@ -6,8 +6,9 @@ NPC; otherwise the player does not move. Items are never pulled.
 
 from __future__ import annotations
 
-import numpy as np
+from numba import njit
 
+from ..batch import PUSHABLE, SOLID, item_at, npc_at, set_item, terrain_at
 from .base import Mechanic, mechanic
 
 
@@ -18,22 +19,24 @@ class Push(Mechanic):
 
     def __init__(self, cfg, rules) -> None:
         super().__init__(cfg, rules)
-        self.handled_items = self.tiles_of("items", "item")
+        self.items = self.tiles_of("items", "item")
 
-    def enter(self, turn, target, trying):
-        rows = np.flatnonzero(trying)
-        tgt = target[rows]
-        beyond = tgt + turn.facing[rows]
-        ok = ~turn.board.masks["solid"].take(turn.cell_base[rows] + beyond)
-        ok &= turn.items.take(turn.base[rows] + beyond) == 0
-        if turn.npc_pos.shape[1]:
-            ok &= turn.npc_map.take(turn.base[rows] + beyond) == 0
-        refused = np.zeros_like(trying)
-        refused[rows[~ok]] = True
-        if np.count_nonzero(ok):
-            r, src, dst = rows[ok], tgt[ok], beyond[ok]
-            codes = turn.items.reshape(-1)[turn.base[r] + src]
-            turn.set_items(r, dst, codes)
-            turn.set_items(r, src, 0)
-            turn.item_moves.append((r, src, dst))
-        return refused
+    def compile(self, tables) -> None:
+        for i in self.items:
+            tables.item_role(i, PUSHABLE)
+
+
+@njit(cache=True, inline="always")
+def push(tab, bt, b, cell, step):
+    """Push the item on ``cell`` one ``step`` on, if it can go; True if it went.
+    The move is remembered in ``bt.moved`` (from, to) for ``cover``."""
+    beyond = cell + step
+    if tab.terrain_flags[terrain_at(bt, b, beyond)] & SOLID:
+        return False
+    if item_at(bt, b, beyond) or npc_at(bt, b, beyond) >= 0:
+        return False
+    set_item(bt, b, beyond, item_at(bt, b, cell))
+    set_item(bt, b, cell, 0)
+    bt.moved[0] = cell
+    bt.moved[1] = beyond
+    return True
