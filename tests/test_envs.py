@@ -729,17 +729,20 @@ def test_engine_step_is_pure() -> None:
     np.testing.assert_array_equal(t1, t2)
 
 
-def test_vector_autoreset_leaves_earlier_states_alone() -> None:
+def test_vector_states_advance_in_place_and_copies_stay() -> None:
     a = lvl("#####\n#SE##\n#####\n", "maze")
     b = lvl("#####\n#ES.#\n#####\n", "maze")
     v = TileVectorEnv(num_envs=4, game="maze", levels=[a, b])
     v.reset(seed=0)
-    before = v.states
+    live = v.states
+    before = v.states.copy()
     keep = {k: x.copy() for k, x in before.arrays().items()}
     _, _, term, _, _ = v.step(np.where(v.states.level == 0, 4, 3))  # every env wins and is reset
     assert term.all()
-    for k, x in before.arrays().items():
-        np.testing.assert_array_equal(x, keep[k], err_msg=f"State.{k} of an earlier state changed")
+    assert live is v.states  # the env's states are its own, advanced in place ...
+    assert (v.states.t == 0).all()  # ... and reset
+    for k, x in before.arrays().items():  # a copy taken before is untouched
+        np.testing.assert_array_equal(x, keep[k], err_msg=f"State.{k} of a copied state changed")
 
 
 def test_levels_of_another_game_are_refused() -> None:

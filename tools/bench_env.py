@@ -3,8 +3,10 @@
 
 For each game it measures, on the game's shipped corpus (or ``--levels``):
 
-- ``engine``: batched :meth:`Engine.step` with uniformly random actions, for
-  each batch size B. Rows that end (won, lost, or ``t >= max_steps``) are
+- ``engine``: batched steps with uniformly random actions, for each batch
+  size B, in place (``advance``: :meth:`Engine.advance`, as the vector env
+  steps) and pure (``step``: :meth:`Engine.step`, new states each call, as
+  search steps). Rows that end (won, lost, or ``t >= max_steps``) are
   replaced by fresh initial states from a bank of the levels after every
   step, so the numbers are of live play; steps/s includes that reset work,
   and ``live_fraction`` says what share of the stepped rows were live.
@@ -53,8 +55,12 @@ def _actions(rng: np.random.Generator, n_actions: int, batch: int) -> np.ndarray
     return rng.integers(0, n_actions, size=(rows, batch), dtype=np.int64)
 
 
-def bench_engine(engine: Engine, bank: State, batch: int, seconds: float, rng: np.random.Generator) -> dict:
-    """Batched engine steps with resets of finished rows from a bank of initial states."""
+def bench_engine(
+    engine: Engine, bank: State, batch: int, seconds: float, rng: np.random.Generator, inplace: bool
+) -> dict:
+    """Batched engine steps with resets of finished rows from a bank of initial
+    states: pure :meth:`Engine.step` (new states each call), or ``inplace``
+    :meth:`Engine.advance` (the states' arrays are updated, as a vector env does)."""
     n_bank = len(bank)
     max_steps = engine.spec.max_steps
     acts = _actions(rng, engine.n_actions, batch)
@@ -63,7 +69,6 @@ def bench_engine(engine: Engine, bank: State, batch: int, seconds: float, rng: n
     # Stagger the step counters, so that truncations (t >= max_steps) and their
     # resets are spread over the run instead of all B rows ending together.
     states = states.replace(t=rng.integers(0, max_steps, batch, dtype=np.int32))
-    step = engine.step
 
     def run(states, calls_min: int, seconds: float):
         """Step until ``seconds`` passed (and at least ``calls_min`` calls)."""
@@ -72,15 +77,23 @@ def bench_engine(engine: Engine, bank: State, batch: int, seconds: float, rng: n
         i = 0
         t0 = time.perf_counter()
         while True:
-            new, _, term = step(states, acts[i])
+            if inplace:
+                _, term, _ = engine.advance(states, acts[i])
+                new = states
+            else:
+                new, _, term = engine.step(states, acts[i])
             done = term | (new.t >= max_steps)
             if done.any():
                 rows = np.flatnonzero(done)
                 live_done += int(new.t[rows].sum())
                 ended += len(rows)
-                # as a vector env does: rows of arrays the step made new are
-                # replaced in place, arrays it shared with `states` are copied
-                new = new.put(rows, bank.take(rng.integers(0, n_bank, len(rows))), previous=states)
+                fresh = bank.take(rng.integers(0, n_bank, len(rows)))
+                if inplace:
+                    new.set_rows(rows, fresh)
+                else:
+                    # rows of arrays the step made new are replaced in place,
+                    # arrays it shared with `states` are copied
+                    new = new.put(rows, fresh, previous=states)
             states = new
             calls += 1
             i = i + 1 if i + 1 < n_rows else 0
@@ -240,11 +253,13 @@ def main(argv: list[str] | None = None) -> int:
         res: dict[str, dict] = {}
         rng = np.random.default_rng(args.seed)
         if "engine" in args.modes:
-            res["engine"] = {}
+            res["engine"] = {"advance": {}, "step": {}}
             for b in args.batch_sizes:
-                r = bench_engine(engine, pool.bank, b, args.seconds, rng)
-                res["engine"][str(b)] = r
-                _bench.log(f"  engine  B={b:<5} {r['steps_per_s']:>13,.0f} steps/s  live {r['live_fraction']:.3f}")
+                for key in ("advance", "step"):
+                    r = bench_engine(engine, pool.bank, b, args.seconds, rng, inplace=key == "advance")
+                    res["engine"][key][str(b)] = r
+                    _bench.log(f"  engine  B={b:<5} {key:<7} {r['steps_per_s']:>13,.0f} steps/s  "
+                               f"live {r['live_fraction']:.3f}")
         if "vector" in args.modes:
             res["vector"] = {"copy": {}, "nocopy": {}}
             for b in args.batch_sizes:
@@ -261,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
 
     d = results.get("dungeon", {})
     measured = {
-        "engine_dungeon_4096": d.get("engine", {}).get("4096", {}).get("steps_per_s"),
+        "engine_dungeon_4096": d.get("engine", {}).get("advance", {}).get("4096", {}).get("steps_per_s"),
         "vector_dungeon_4096": d.get("vector", {}).get("copy", {}).get("4096", {}).get("steps_per_s"),
         "single_dungeon": d.get("single", {}).get("make", {}).get("steps_per_s"),
     }
@@ -281,6 +296,11 @@ def main(argv: list[str] | None = None) -> int:
             "engine: finished rows (won/lost or t >= max_steps) are replaced from a bank of initial states "
             "after every step; steps_per_s includes that reset work; the first episodes start at a random t "
             "in [0, max_steps) so that truncations do not all fall on one step",
+            "engine.advance: Engine.advance, states updated in place (what the vector env uses); engine.step: "
+            "the pure Engine.step, new arrays every call (what search uses); the engine target is read from "
+            "engine.advance, and engine.step is reported beside it",
+            "the engine steps batches of at least 2 x 1024 rows on several threads (LEVELFORGE_THREADS, "
+            "default: the usable CPUs)",
             "engine and vector time at least max_steps calls per configuration (so every row's reset is "
             "included), and at least --seconds",
             "vector targets use copy=True (the default); single targets use gymnasium.make with default wrappers",

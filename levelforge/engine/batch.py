@@ -36,7 +36,8 @@ P_KEY = 0  # item index that opens LOCKED terrain (-1: none)
 P_ATTACK = 1  # the attack action (-1: none)
 P_NPCS_BLOCK = 2  # 1: the player may not walk into NPCs (no `deadly`)
 P_PERIOD = 3  # NPC patrol period (least common multiple of `every`)
-N_PAR = 4
+P_ITEMS_CHANGE = 4  # 1: a mechanic moves or removes items (push, collect)
+N_PAR = 5
 
 # -- status (as State) ------------------------------------------------------------
 PLAYING, WON, LOST = 0, 1, 2
@@ -63,18 +64,39 @@ class Tables(NamedTuple):
     program: np.ndarray
 
 
+class Rows(NamedTuple):
+    """A State's arrays (without its board), as kernels read them."""
+
+    level: np.ndarray  # (B,) int32
+    pos: np.ndarray  # (B,) int32
+    facing: np.ndarray  # (B,) int32
+    items: np.ndarray  # (B, N) uint8
+    npc_pos: np.ndarray  # (B, M) int32
+    npc_kind: np.ndarray  # (B, M) int8
+    npc_dir: np.ndarray  # (B, M) int32
+    inv: np.ndarray  # (B, I) uint8
+    t: np.ndarray  # (B,) int32
+    status: np.ndarray  # (B,) int8
+
+
+def rows_of(s) -> Rows:
+    """The arrays of State ``s``. (States hold C-contiguous arrays of fixed
+    dtypes; other layouts would work too, after compiling another variant.)"""
+    return Rows(s.level, s.pos, s.facing, s.items, s.npc_pos, s.npc_kind, s.npc_dir, s.inv, s.t, s.status)
+
+
 class Batch(NamedTuple):
-    """The rows of one step. The ``State`` arrays are the new state's, which
-    start as copies of the old ones and are changed in place row by row;
-    ``items`` is the old state's (read-only): a row that changes its items
-    works on ``row_items`` and is copied to ``new_items`` (``changed`` set)."""
+    """The rows of one step: the ``old`` states (read only) and the new
+    state's arrays, which the kernel fills row by row (``level`` and
+    ``npc_kind`` never change and are shared). A row that changes its items
+    works on ``row_items``; in games whose items can change, every row's
+    final items go to ``new_items``, in others items are shared. Stepping in
+    place, the new arrays are the old ones."""
 
     stride: int
     terrain: np.ndarray  # (L, N) uint8
-    level: np.ndarray  # (B,) int32
     actions: np.ndarray  # (B,) int64
-    items: np.ndarray  # (B, N) uint8, old
-    npc_kind: np.ndarray  # (B, M) int8
+    old: Rows
     pos: np.ndarray
     facing: np.ndarray
     npc_pos: np.ndarray
@@ -83,38 +105,31 @@ class Batch(NamedTuple):
     t: np.ndarray
     status: np.ndarray
     reward: np.ndarray  # (B,) float32
-    new_items: np.ndarray  # (B, N) uint8, rows valid where `changed`
-    changed: np.ndarray  # (B,) bool
+    new_items: np.ndarray  # (B, N) uint8 (or (0, N) when items never change)
+    changed: np.ndarray  # (B,) bool: the row's items changed
     row_items: np.ndarray  # (N,) uint8 scratch: this row's items once written
     dirty: np.ndarray  # (1,) uint8: row_items holds this row's items
     moved: np.ndarray  # (2,) int64: the item this row pushed, (from, to); -1 none
     occupied: np.ndarray  # (N,) uint8 scratch, all zero between uses
 
 
-def exact(a: np.ndarray) -> np.ndarray:
-    """``a`` as kernels are compiled for: C-contiguous and writeable (a copy if not)."""
-    if a.flags.c_contiguous and a.flags.writeable:
-        return a
-    return np.array(a, order="C")
-
-
 @njit(cache=True, inline="always")
 def terrain_at(bt, b, cell):
-    return bt.terrain[bt.level[b], cell]
+    return bt.terrain[bt.old.level[b], cell]
 
 
 @njit(cache=True, inline="always")
 def item_at(bt, b, cell):
     if bt.dirty[0]:
         return bt.row_items[cell]
-    return bt.items[b, cell]
+    return bt.old.items[b, cell]
 
 
 @njit(cache=True, inline="always")
 def set_item(bt, b, cell, code):
     if not bt.dirty[0]:
         for c in range(bt.row_items.shape[0]):
-            bt.row_items[c] = bt.items[b, c]
+            bt.row_items[c] = bt.old.items[b, c]
         bt.dirty[0] = 1
     bt.row_items[cell] = code
 
@@ -160,3 +175,33 @@ SHOW_FACING = 2  # the cell the player faces
 SHOW_HEADING = 3  # cells of living NPCs heading `arg` (UP, DOWN, LEFT, RIGHT)
 SHOW_DUE = 4  # cells of living NPCs that move on the next step
 SHOW_CARRYING = 5  # the whole plane, while the player carries item `arg`
+
+
+N_TABLES = len(Tables._fields)
+N_ROWS = len(Rows._fields)
+_OLD = Batch._fields.index("old")
+_OLD_END = _OLD + N_ROWS
+
+
+def flat(tab: Tables, bt: Batch) -> tuple:
+    """``tab`` and ``bt`` as one flat tuple of arrays and ints (see :func:`unflat`)."""
+    return (*tab, *bt[:_OLD], *bt.old, *bt[_OLD + 1 :])
+
+
+@njit(cache=True)
+def unflat(arrays):
+    """Inside a kernel: the Tables and Batch from :func:`flat`'s tuple."""
+    tab = Tables(*arrays[:N_TABLES])
+    rest = arrays[N_TABLES:]
+    old = Rows(*rest[_OLD:_OLD_END])
+    return tab, Batch(*rest[:_OLD], old, *rest[_OLD_END:])
+
+
+def scratch(n: int) -> dict[str, np.ndarray]:
+    """Fresh scratch arrays for one thread stepping a batch of ``n``-cell levels."""
+    return {
+        "row_items": np.empty(n, dtype=np.uint8),
+        "dirty": np.zeros(1, dtype=np.uint8),
+        "moved": np.empty(2, dtype=np.int64),
+        "occupied": np.zeros(n, dtype=np.uint8),
+    }

@@ -21,8 +21,8 @@ import numpy as np
 
 from ..errors import GameSpecError, LevelFormatError
 from ..game import GameSpec, load_game
-from .batch import EVENTS, SHOW_NPC, SHOW_PLAYER, Batch, exact
-from .kernel import step_rows
+from .batch import EVENTS, P_ITEMS_CHANGE, SHOW_NPC, SHOW_PLAYER, Batch, rows_of, scratch
+from .threads import run_rows
 from .mechanics import REGISTRY, Mechanic
 from .observe import Observer
 from .rules import Rules
@@ -209,58 +209,77 @@ class Engine:
 
         ``actions``: ``(B,)`` ints in ``[0, n_actions)``. Returns the new states,
         ``(B,) float32`` rewards and ``(B,) bool`` terminated (won or lost).
-        Pure: ``states`` is not modified.
+        Pure: ``states`` is not modified (see :meth:`advance` for in place).
         """
+        old = rows_of(states)
+        b, n = len(states), states.board.cells
+        changing = bool(self.tables.par[P_ITEMS_CHANGE])
+        bt = self._run(
+            states,
+            actions,
+            False,
+            pos=np.empty_like(old.pos),
+            facing=np.empty_like(old.facing),
+            npc_pos=np.empty_like(old.npc_pos),
+            npc_dir=np.empty_like(old.npc_dir),
+            inv=np.empty_like(old.inv),
+            t=np.empty_like(old.t),
+            status=np.empty_like(old.status),
+            new_items=np.empty((b if changing else 0, n), dtype=np.uint8),
+        )
+        new = State.of(
+            states.board,
+            states.level,
+            bt.pos,
+            bt.facing,
+            bt.new_items if changing else states.items,
+            bt.npc_pos,
+            states.npc_kind,
+            bt.npc_dir,
+            bt.inv,
+            bt.t,
+            bt.status,
+        )
+        return new, bt.reward, bt.status != State.PLAYING
+
+    def advance(self, states: State, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`step` in place: ``states``' arrays become the new states
+        (and so does every State sharing them), without allocating or copying
+        them. For owners that no longer need the old states (the vector env).
+
+        Returns ``(B,) float32`` rewards, ``(B,) bool`` terminated and ``(B,)
+        bool`` rows whose items changed.
+        """
+        changing = bool(self.tables.par[P_ITEMS_CHANGE])
+        s = states
+        bt = self._run(
+            s, actions, True, pos=s.pos, facing=s.facing, npc_pos=s.npc_pos, npc_dir=s.npc_dir, inv=s.inv,
+            t=s.t, status=s.status, new_items=s.items if changing else np.empty((0, s.board.cells), dtype=np.uint8),
+        )  # fmt: skip
+        return bt.reward, bt.status != State.PLAYING, bt.changed
+
+    def _run(self, states: State, actions: np.ndarray, inplace: bool, **new: np.ndarray) -> Batch:
+        """Run the kernel on ``states`` with the new arrays ``new``."""
         a = np.asarray(actions)
         if a.shape != states.pos.shape:
             raise ValueError(f"step needs one action per state: got shape {a.shape}, expected {states.pos.shape}")
-        # negative ints viewed as unsigned are huge, so one comparison checks both ends
-        if a.dtype.kind not in "iu" or np.count_nonzero(a.view(a.dtype.str.replace("i", "u")) >= self.rules.n_actions):
+        if a.dtype.kind not in "iu":
             raise ValueError(f"actions must be integers in [0, {self.rules.n_actions}), got {a!r}")
         board = states.board
-        b, n = len(states), board.cells
-        items = exact(states.items)
+        b = len(states)
         bt = Batch(
             stride=board.stride,
-            terrain=exact(board.terrain),
-            level=exact(states.level),
+            terrain=board.terrain,
             actions=a.astype(np.int64, copy=False),
-            items=items,
-            npc_kind=exact(states.npc_kind),
-            pos=states.pos.copy(),
-            facing=states.facing.copy(),
-            npc_pos=states.npc_pos.copy(),
-            npc_dir=states.npc_dir.copy(),
-            inv=states.inv.copy(),
-            t=states.t.copy(),
-            status=states.status.copy(),
+            old=rows_of(states),
             reward=np.empty(b, dtype=np.float32),
-            new_items=np.empty((b, n), dtype=np.uint8),
             changed=np.empty(b, dtype=np.bool_),
-            row_items=np.empty(n, dtype=np.uint8),
-            dirty=np.zeros(1, dtype=np.uint8),
-            moved=np.empty(2, dtype=np.int64),
-            occupied=np.zeros(n, dtype=np.uint8),
+            **new,
+            **scratch(board.cells),
         )
-        step_rows(self.tables, bt)
-        if bt.changed.any():
-            rows = np.flatnonzero(bt.changed)
-            items = items.copy()
-            items[rows] = bt.new_items[rows]
-        new = State(
-            board=board,
-            level=states.level,
-            pos=bt.pos,
-            facing=bt.facing,
-            items=items,
-            npc_pos=bt.npc_pos,
-            npc_kind=states.npc_kind,
-            npc_dir=bt.npc_dir,
-            inv=bt.inv,
-            t=bt.t,
-            status=bt.status,
-        )
-        return new, bt.reward, bt.status != State.PLAYING
+        if run_rows(self.tables, bt, inplace):
+            raise ValueError(f"actions must be integers in [0, {self.rules.n_actions}), got {a!r}")
+        return bt
 
     # -- views of states -------------------------------------------------------------
     @property

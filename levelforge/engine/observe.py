@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 from numba import njit
 
-from .batch import SHOW_CARRYING, SHOW_DUE, SHOW_FACING, SHOW_HEADING, SHOW_NPC, SHOW_PLAYER, exact
+from .batch import N_ROWS, N_TABLES, SHOW_CARRYING, SHOW_DUE, SHOW_FACING, SHOW_HEADING, SHOW_NPC, SHOW_PLAYER, Rows, Tables, rows_of
 from .mechanics.patrol import next_phase
 from .state import DOWN, LEFT, RIGHT, UP, Board, State
 
@@ -72,27 +72,6 @@ def _layout(engine: "Engine", board: Board) -> Layout:
     )
 
 
-class Rows(NamedTuple):
-    """A state's arrays, as the observation kernels read them."""
-
-    level: np.ndarray
-    pos: np.ndarray
-    facing: np.ndarray
-    items: np.ndarray
-    npc_pos: np.ndarray
-    npc_kind: np.ndarray
-    npc_dir: np.ndarray
-    inv: np.ndarray
-    t: np.ndarray
-
-
-def _rows(s: State) -> Rows:
-    return Rows(
-        exact(s.level), exact(s.pos), exact(s.facing), exact(s.items), exact(s.npc_pos),
-        exact(s.npc_kind), exact(s.npc_dir), exact(s.inv), exact(s.t),
-    )
-
-
 class Observer:
     """A ``(B, C, H, W) uint8`` observation buffer for states on one board."""
 
@@ -107,14 +86,20 @@ class Observer:
     def write(self, states: State, rows: np.ndarray | None = None) -> None:
         """Write every plane of ``states`` into buffer rows ``rows`` (default: all)."""
         rows = np.arange(len(states), dtype=np.int64) if rows is None else np.asarray(rows, dtype=np.int64)
-        _write(self.engine.tables, self.layout, exact(states.board.terrain), _rows(states), rows, self._planes)
+        _write(states.board.terrain, rows, self._planes, *self.engine.tables, *self.layout, *rows_of(states))
 
-    def update(self, old: State, new: State) -> None:
+    def update(self, old: State, new: State, items_changed: np.ndarray | None = None) -> None:
         """Turn the buffer, holding ``old`` (all rows), into ``new``'s planes.
 
-        ``new`` must come from ``Engine.step(old, ...)``: same levels.
+        ``new`` must come from ``Engine.step(old, ...)``: same levels. After
+        :meth:`Engine.advance`, ``old`` is a copy of the states before it
+        (items may be the new ones) and ``items_changed`` what it returned.
         """
-        _update(self.engine.tables, self.layout, _rows(old), _rows(new), new.items is old.items, self._planes)
+        if items_changed is None:
+            changed, mode = _NO_ROWS, ITEMS_SAME if new.items is old.items else ITEMS_COMPARE
+        else:
+            changed, mode = items_changed, ITEMS_LISTED
+        _update(mode, changed, self._planes, *self.engine.tables, *self.layout, *rows_of(old), *rows_of(new))
 
 
 @njit(cache=True, inline="always")
@@ -166,8 +151,32 @@ def _items(lay, st, b, out):
             out[nt + k, i] = 1 if code == k + 1 else 0
 
 
+# The kernels take loose arrays (numba reads them much faster than tuples) and
+# rebuild the tuples: Tables, Layout, then one or two Rows.
+_LAY = N_TABLES + len(Layout._fields)
+_ROWS2 = _LAY + N_ROWS
+_ROWS3 = _ROWS2 + N_ROWS
+
+
+@njit(cache=True, nogil=True)
+def _write(terrain, rows, planes, *arrays):
+    _write_rows(Tables(*arrays[:N_TABLES]), Layout(*arrays[N_TABLES:_LAY]), terrain, Rows(*arrays[_LAY:_ROWS2]), rows, planes)
+
+
+# how `_update` finds the rows whose item planes to rewrite
+ITEMS_SAME, ITEMS_COMPARE, ITEMS_LISTED = 0, 1, 2
+_NO_ROWS = np.zeros(0, dtype=np.bool_)
+
+
+@njit(cache=True, nogil=True)
+def _update(items_mode, items_changed, planes, *arrays):
+    tab, lay = Tables(*arrays[:N_TABLES]), Layout(*arrays[N_TABLES:_LAY])
+    old, new = Rows(*arrays[_LAY:_ROWS2]), Rows(*arrays[_ROWS2:_ROWS3])
+    _update_rows(tab, lay, old, new, items_mode, items_changed, planes)
+
+
 @njit(cache=True, nogil=True, _nrt=False)
-def _write(tab, lay, terrain, st, rows, planes):
+def _write_rows(tab, lay, terrain, st, rows, planes):
     for b in range(rows.shape[0]):
         out = planes[rows[b]]
         for ch in range(out.shape[0]):
@@ -182,14 +191,17 @@ def _write(tab, lay, terrain, st, rows, planes):
 
 
 @njit(cache=True, nogil=True, _nrt=False)
-def _update(tab, lay, old, new, same_items, planes):
+def _update_rows(tab, lay, old, new, items_mode, items_changed, planes):
     inv_planes = False
     for k in range(lay.carrying.shape[0]):
         inv_planes |= lay.carrying[k] >= 0
     for b in range(planes.shape[0]):
         out = planes[b]
         _light(tab, lay, old, b, out, 0)
-        if not same_items:
+        if items_mode == ITEMS_LISTED:
+            if items_changed[b]:
+                _items(lay, new, b, out)
+        elif items_mode == ITEMS_COMPARE:
             for cell in range(old.items.shape[1]):
                 if old.items[b, cell] != new.items[b, cell]:
                     _items(lay, new, b, out)

@@ -105,12 +105,23 @@ class State:
 
     PLAYING, WON, LOST = 0, 1, 2
 
+    @staticmethod
+    def of(board, level, pos, facing, items, npc_pos, npc_kind, npc_dir, inv, t, status) -> "State":
+        """A State of these arrays, made without the dataclass ``__init__``
+        (which costs microseconds for a frozen class: the step makes one per call)."""
+        s = object.__new__(State)
+        s.__dict__.update(
+            board=board, level=level, pos=pos, facing=facing, items=items, npc_pos=npc_pos,
+            npc_kind=npc_kind, npc_dir=npc_dir, inv=inv, t=t, status=status,
+        )  # fmt: skip
+        return s
+
     def __len__(self) -> int:
         return int(self.pos.shape[0])
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The batched arrays by field name (everything but the board)."""
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "board"}
+        return {name: getattr(self, name) for name in _ARRAYS}
 
     def take(self, idx: Any) -> "State":
         """The states at ``idx`` (an index array, a mask or a slice)."""
@@ -118,7 +129,8 @@ class State:
             return State(self.board, **{k: v.take(idx, axis=0) for k, v in self.arrays().items()})
         if isinstance(idx, (list, tuple)):
             return self.take(np.asarray(idx, dtype=np.intp))
-        return State(self.board, **{k: v[idx] for k, v in self.arrays().items()})
+        # (a slice with a step would give strided views; the kernels want C order)
+        return State(self.board, **{k: np.ascontiguousarray(v[idx]) for k, v in self.arrays().items()})
 
     def replace(self, **changes: np.ndarray) -> "State":
         return replace(self, **changes)
@@ -140,6 +152,25 @@ class State:
             out[k] = v
         return State(self.board, **out)
 
+    def copy(self) -> "State":
+        """A copy with arrays of its own (the board is shared)."""
+        return State.of(self.board, *(v.copy() for v in self.arrays().values()))
+
+    def lit_copy(self) -> "State":
+        """A copy of these states that stays as it is when they are advanced in
+        place, for an observation update: the small arrays are copied, the
+        items shared (``Observer.update`` is told which rows changed them)."""
+        return State.of(
+            self.board, self.level, self.pos.copy(), self.facing.copy(), self.items, self.npc_pos.copy(),
+            self.npc_kind, self.npc_dir.copy(), self.inv.copy(), self.t.copy(), self.status.copy(),
+        )  # fmt: skip
+
+    def set_rows(self, idx: np.ndarray, other: "State") -> None:
+        """Replace rows ``idx`` of these states' arrays by ``other``'s rows, in
+        place (for an owner of the arrays, like :meth:`Engine.advance`)."""
+        for k, v in self.arrays().items():
+            v[idx] = getattr(other, k)
+
     @property
     def won(self) -> np.ndarray:
         return self.status == State.WON
@@ -147,3 +178,6 @@ class State:
     @property
     def lost(self) -> np.ndarray:
         return self.status == State.LOST
+
+
+_ARRAYS = tuple(f.name for f in fields(State) if f.name != "board")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .batch import BLOCKS, EVENTS, N_PAR, P_ATTACK, P_KEY, P_NPCS_BLOCK, P_PERIOD, PHASE_OF, SOLID, Tables
+from .batch import BLOCKS, EVENTS, N_PAR, P_ATTACK, P_ITEMS_CHANGE, P_KEY, P_NPCS_BLOCK, P_PERIOD, PHASE_OF, SOLID, Tables
 from .rules import Rules
 
 
@@ -28,6 +28,7 @@ class TableBuilder:
         """Give item ``item`` (index) a role (``batch.PUSHABLE``, ``COLLECTIBLE``):
         the player no longer bumps into it."""
         self.item_flags[item + 1] = (int(self.item_flags[item + 1]) & ~BLOCKS) | flag
+        self.par[P_ITEMS_CHANGE] = 1
 
     def build(self) -> Tables:
         # a stable sort by phase keeps the game's order within each phase

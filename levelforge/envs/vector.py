@@ -93,10 +93,10 @@ class TileVectorEnv(VectorEnv):
     def _out(self) -> np.ndarray:
         return self.obs.array.copy() if self.copy else self.obs.array
 
-    def _reset_rows(self, rows: np.ndarray, stepped_from: State) -> None:
-        """Start new episodes in ``rows``; ``stepped_from``: the states of this step's start."""
+    def _reset_rows(self, rows: np.ndarray) -> None:
+        """Start new episodes in ``rows``."""
         fresh, _ = self.pool.draw(self._rng, rows)
-        self.states = self.states.put(rows, fresh, previous=stepped_from)
+        self.states.set_rows(rows, fresh)
         self.obs.write(fresh, rows)
 
     def step(self, actions):
@@ -110,12 +110,14 @@ class TileVectorEnv(VectorEnv):
             pending = np.flatnonzero(self._needs_reset)
             a = a.copy()
             a[pending] = 0
-        old = self.states
-        self.states, reward, terminated = self.engine.step(old, a)
-        self.obs.update(old, self.states)
+        # The env owns its states' arrays, so it advances them in place; the
+        # observer gets a copy of what it needs of the old states.
+        before = self.states.lit_copy()
+        reward, terminated, items_changed = self.engine.advance(self.states, a)
+        self.obs.update(before, self.states, items_changed)
         truncated = (self.states.t >= self.max_steps) & ~terminated
         if pending is not None:
-            self._reset_rows(pending, old)
+            self._reset_rows(pending)
             reward[pending] = 0
             terminated[pending] = False
             truncated[pending] = False
@@ -132,7 +134,7 @@ class TileVectorEnv(VectorEnv):
                 for k, r in enumerate(rows):
                     final_obs[r] = snapshot[k]
                 infos = {"final_obs": final_obs, "_final_obs": done, "final_info": final_info, "_final_info": done}
-                self._reset_rows(rows, old)
+                self._reset_rows(rows)
             else:
                 infos = {"won": won, "_won": done, "steps": final_info["steps"], "_steps": done}
                 self._needs_reset |= done

@@ -87,7 +87,7 @@ def cover(tab, bt, b):
     elif now and not was:
         emit(tab, bt, b, EV_COVER_ON)
         # only a state where an item just landed on the terrain can be won now
-        terrain = bt.terrain[bt.level[b]]
+        terrain = bt.terrain[bt.old.level[b]]
         for cell in range(terrain.shape[0]):
             if tab.item_flags[item_at(bt, b, cell)] & COVERING and not tab.terrain_flags[terrain[cell]] & COVER:
                 return

@@ -30,8 +30,8 @@ def act(tab, bt, b):
     d = tab.action_dir[bt.actions[b]]
     if d < 0:
         return
-    w = bt.stride
-    step = -w if d == 0 else w if d == 1 else -1 if d == 2 else 1
+    # UP, DOWN, LEFT, RIGHT = 0, 1, 2, 3: one row or one cell, back or forth
+    step = (2 * (d & 1) - 1) * (bt.stride if d < 2 else 1)
     bt.facing[b] = step
     target = bt.pos[b] + step
     flags = tab.terrain_flags[terrain_at(bt, b, target)]

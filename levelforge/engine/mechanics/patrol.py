@@ -103,7 +103,7 @@ def next_phase(tab, t):
 def world(tab, bt, b):
     if bt.status[b] != PLAYING:
         return
-    cells, heads, kinds = bt.npc_pos[b], bt.npc_dir[b], bt.npc_kind[b]
+    cells, heads, kinds = bt.npc_pos[b], bt.npc_dir[b], bt.old.npc_kind[b]
     m = cells.shape[0]
     occupied = bt.occupied  # 1: an NPC stood here at the start of the step; 2: one moves here
     for j in range(m):
@@ -112,8 +112,8 @@ def world(tab, bt, b):
     due = tab.due
     phase = next_phase(tab, bt.t[b])
     solid = tab.terrain_flags
-    terrain = bt.terrain[bt.level[b]]
-    items = bt.row_items if bt.dirty[0] else bt.items[b]  # nothing below changes items
+    terrain = bt.terrain[bt.old.level[b]]
+    items = bt.row_items if bt.dirty[0] else bt.old.items[b]  # nothing below changes items
     for j in range(m):
         here = cells[j]
         if here < 0 or not due[kinds[j], phase]:
