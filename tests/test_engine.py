@@ -7,6 +7,7 @@ import pytest
 
 import levelforge as lf
 from levelforge.engine import Engine, State
+from levelforge.game import game_levels_dir, load_game
 
 NOOP, UP, DOWN, LEFT, RIGHT, ATTACK = range(6)
 
@@ -222,3 +223,77 @@ def test_two_npcs_claiming_one_tile_first_in_reading_order_wins():
     s = out[1][0]
     assert list(s.npc_pos[0]) == [s.board.cell(2, 2), s.board.cell(2, 3)]
     assert list(s.npc_dir[0]) == [s.board.stride, 1]  # spider still heading down, bat turned back right
+
+
+# -- compiled kernel: in place, threads, bad input ---------------------------------------
+
+
+def _big_batch(game: str, rows: int, seed: int):
+    e = Engine(game)
+    levels = lf.read_levels(game_levels_dir(load_game(game)), game)
+    bank = e.load(levels)
+    rng = np.random.default_rng(seed)
+    return e, bank.take(rng.integers(0, len(levels), rows)), rng
+
+
+@pytest.mark.parametrize("game", ["dungeon", "sokoban"])
+def test_advance_in_place_equals_step(game):
+    e, s, rng = _big_batch(game, 300, 3)
+    live = s.copy()
+    ended = items_moved = 0
+    for _ in range(80):
+        a = rng.integers(0, e.n_actions, len(s))
+        before = live.copy()
+        s, r, d = e.step(s, a)
+        r2, d2, changed = e.advance(live, a)
+        assert np.array_equal(r, r2) and np.array_equal(d, d2)
+        for k, v in s.arrays().items():
+            assert np.array_equal(getattr(live, k), v), k
+        assert np.array_equal(changed, (before.items != live.items).any(axis=1))
+        ended += int(d.sum())
+        items_moved += int(changed.sum())
+    assert items_moved > 0 and (ended > 0 or game == "sokoban")  # random play rarely solves sokoban
+
+
+def test_threaded_batches_equal_one_thread(monkeypatch):
+    from levelforge.engine import threads
+
+    e, s, rng = _big_batch("dungeon", 2 * threads.MIN_ROWS + 37, 4)
+    acts = rng.integers(0, e.n_actions, size=(30, len(s)))
+    runs = []
+    for n in (1, 2, 3):
+        monkeypatch.setattr(threads, "THREADS", n)
+        x = s
+        rewards = []
+        for a in acts:
+            x, r, _ = e.step(x, a)
+            rewards.append(r)
+        runs.append((e.keys(x), np.array(rewards)))
+    for keys, rewards in runs[1:]:
+        assert np.array_equal(keys, runs[0][0]) and np.array_equal(rewards, runs[0][1])
+
+
+def test_bad_action_leaves_states_untouched_even_in_place(monkeypatch):
+    from levelforge.engine import threads
+
+    monkeypatch.setattr(threads, "THREADS", 2)
+    e, s, rng = _big_batch("dungeon", 2 * threads.MIN_ROWS, 5)
+    a = rng.integers(0, e.n_actions, len(s))
+    a[-1] = e.n_actions  # one bad action, in the second thread's rows
+    keep = s.copy()
+    for bad in (a, np.where(np.arange(len(s)) == 7, -1, a)):
+        with pytest.raises(ValueError, match="actions must be integers in"):
+            e.advance(s, bad)
+        for k, v in keep.arrays().items():
+            assert np.array_equal(getattr(s, k), v), k
+    with pytest.raises(ValueError, match="actions must be integers in"):
+        e.step(s, a.astype(np.float64))
+
+
+def test_strided_and_foreign_dtype_views_step_like_copies():
+    e, s, rng = _big_batch("dungeon", 40, 6)
+    a = rng.integers(0, e.n_actions, 20).astype(np.int32)
+    view = s.take(slice(None, None, 2))  # every other row
+    want, r1, _ = e.step(s.take(np.arange(0, 40, 2)), a.astype(np.int64))
+    got, r2, _ = e.step(view, a)
+    assert np.array_equal(e.keys(want), e.keys(got)) and np.array_equal(r1, r2)

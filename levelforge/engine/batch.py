@@ -10,6 +10,7 @@ in their own modules; this module holds what they share.
 
 from __future__ import annotations
 
+import threading
 from typing import NamedTuple
 
 import numpy as np
@@ -197,11 +198,21 @@ def unflat(arrays):
     return tab, Batch(*rest[:_OLD], old, *rest[_OLD_END:])
 
 
+_SCRATCH = threading.local()
+
+
 def scratch(n: int) -> dict[str, np.ndarray]:
-    """Fresh scratch arrays for one thread stepping a batch of ``n``-cell levels."""
-    return {
-        "row_items": np.empty(n, dtype=np.uint8),
-        "dirty": np.zeros(1, dtype=np.uint8),
-        "moved": np.empty(2, dtype=np.int64),
-        "occupied": np.zeros(n, dtype=np.uint8),
-    }
+    """Scratch arrays for the calling thread to step a batch of ``n``-cell
+    levels (kept per thread and size: a kernel leaves them reusable)."""
+    mine = getattr(_SCRATCH, "by_size", None)
+    if mine is None:
+        mine = _SCRATCH.by_size = {}
+    got = mine.get(n)
+    if got is None:
+        got = mine[n] = {
+            "row_items": np.empty(n, dtype=np.uint8),
+            "dirty": np.zeros(1, dtype=np.uint8),
+            "moved": np.empty(2, dtype=np.int64),
+            "occupied": np.zeros(n, dtype=np.uint8),
+        }
+    return got

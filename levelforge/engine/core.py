@@ -21,7 +21,7 @@ import numpy as np
 
 from ..errors import GameSpecError, LevelFormatError
 from ..game import GameSpec, load_game
-from .batch import EVENTS, P_ITEMS_CHANGE, SHOW_NPC, SHOW_PLAYER, Batch, rows_of, scratch
+from .batch import EVENTS, P_ITEMS_CHANGE, SHOW_NPC, SHOW_PLAYER, Batch, Rows, rows_of, scratch
 from .threads import run_rows
 from .mechanics import REGISTRY, Mechanic
 from .observe import Observer
@@ -212,10 +212,11 @@ class Engine:
         Pure: ``states`` is not modified (see :meth:`advance` for in place).
         """
         old = rows_of(states)
-        b, n = len(states), states.board.cells
+        b, n = old.pos.shape[0], states.board.cells
         changing = bool(self.tables.par[P_ITEMS_CHANGE])
         bt = self._run(
             states,
+            old,
             actions,
             False,
             pos=np.empty_like(old.pos),
@@ -253,25 +254,25 @@ class Engine:
         changing = bool(self.tables.par[P_ITEMS_CHANGE])
         s = states
         bt = self._run(
-            s, actions, True, pos=s.pos, facing=s.facing, npc_pos=s.npc_pos, npc_dir=s.npc_dir, inv=s.inv,
+            s, rows_of(s), actions, True, pos=s.pos, facing=s.facing, npc_pos=s.npc_pos, npc_dir=s.npc_dir, inv=s.inv,
             t=s.t, status=s.status, new_items=s.items if changing else np.empty((0, s.board.cells), dtype=np.uint8),
         )  # fmt: skip
         return bt.reward, bt.status != State.PLAYING, bt.changed
 
-    def _run(self, states: State, actions: np.ndarray, inplace: bool, **new: np.ndarray) -> Batch:
-        """Run the kernel on ``states`` with the new arrays ``new``."""
+    def _run(self, states: State, old: Rows, actions: np.ndarray, inplace: bool, **new: np.ndarray) -> Batch:
+        """Run the kernel on ``states`` (whose arrays are ``old``) with the new arrays ``new``."""
         a = np.asarray(actions)
         if a.shape != states.pos.shape:
             raise ValueError(f"step needs one action per state: got shape {a.shape}, expected {states.pos.shape}")
         if a.dtype.kind not in "iu":
             raise ValueError(f"actions must be integers in [0, {self.rules.n_actions}), got {a!r}")
         board = states.board
-        b = len(states)
+        b = old.pos.shape[0]
         bt = Batch(
             stride=board.stride,
             terrain=board.terrain,
             actions=a.astype(np.int64, copy=False),
-            old=rows_of(states),
+            old=old,
             reward=np.empty(b, dtype=np.float32),
             changed=np.empty(b, dtype=np.bool_),
             **new,

@@ -15,7 +15,6 @@ import numpy as np
 
 # Directions, in the order of the move actions: up, down, left, right.
 UP, DOWN, LEFT, RIGHT = 0, 1, 2, 3
-_DIRECTION_LUTS: dict[int, np.ndarray] = {}
 _DELTAS: dict[int, np.ndarray] = {}
 
 
@@ -53,15 +52,6 @@ class Board:
             got = _DELTAS[w] = np.array([-w, w, -1, 1], dtype=np.int32)
             got.setflags(write=False)
         return got
-
-    def direction(self, offsets: np.ndarray) -> np.ndarray:
-        """Direction numbers (UP, DOWN, LEFT, RIGHT) of cell ``offsets`` (0 -> UP)."""
-        w = self.stride
-        lut = _DIRECTION_LUTS.get(w)
-        if lut is None:
-            lut = _DIRECTION_LUTS[w] = np.zeros(2 * w + 1, dtype=np.int64)
-            lut[[0, 2 * w, w - 1, w + 1]] = [UP, DOWN, LEFT, RIGHT]
-        return lut.take(np.asarray(offsets) + w)
 
     def inner(self) -> np.ndarray:
         """``(H * W,) int64`` padded cell index of each level tile in row-major order."""

@@ -56,11 +56,14 @@ def run_rows(tab: Tables, bt: Batch, inplace: bool) -> int:
     bad = bad_actions(bt.actions, tab.action_dir.shape[0], 0, b)
     if bad:  # before any thread changes a row
         return bad
-    n = bt.row_items.shape[0]
     cuts = [b * k // parts for k in range(parts + 1)]
     pool = _workers()
-    pending = [
-        pool.submit(step_rows, cuts[k], cuts[k + 1], inplace, *flat(tab, bt._replace(**scratch(n)))) for k in range(1, parts)
-    ]
+    pending = [pool.submit(_part, tab, bt, cuts[k], cuts[k + 1], inplace) for k in range(1, parts)]
     bad = step_rows(cuts[0], cuts[1], inplace, *flat(tab, bt))
     return bad + sum(f.result() for f in pending)
+
+
+def _part(tab: Tables, bt: Batch, lo: int, hi: int, inplace: bool) -> int:
+    """On a worker thread: rows ``lo:hi``, with this thread's scratch arrays."""
+    mine = bt._replace(**scratch(bt.row_items.shape[0]))
+    return step_rows(lo, hi, inplace, *flat(tab, mine))
