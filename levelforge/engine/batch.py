@@ -38,7 +38,9 @@ P_ATTACK = 1  # the attack action (-1: none)
 P_NPCS_BLOCK = 2  # 1: the player may not walk into NPCs (no `deadly`)
 P_PERIOD = 3  # NPC patrol period (least common multiple of `every`)
 P_ITEMS_CHANGE = 4  # 1: a mechanic moves or removes items (push, collect)
-N_PAR = 5
+P_CHECKS = 5  # where the check hooks start in Tables.program
+P_WORLD = 6  # where the world hooks start (the program's end when none)
+N_PAR = 7
 
 # -- status (as State) ------------------------------------------------------------
 PLAYING, WON, LOST = 0, 1, 2

@@ -28,10 +28,9 @@ from .batch import (
     OP_MOVE,
     OP_PATROL,
     OP_REACH,
-    PHASE_AFTER,
-    PHASE_CHECK,
-    PHASE_WORLD,
+    P_CHECKS,
     P_ITEMS_CHANGE,
+    P_WORLD,
     PLAYING,
     emit,
     unflat,
@@ -71,17 +70,6 @@ def _copy_row(old, bt, b):
         bt.inv[b, k] = old.inv[b, k]
 
 
-@njit(cache=True, inline="always")
-def _phase(op):
-    if op <= OP_ATTACK:
-        return 0
-    if op <= OP_COVER:
-        return PHASE_AFTER
-    if op == OP_DEADLY:
-        return PHASE_CHECK
-    return PHASE_WORLD
-
-
 @njit(cache=True, nogil=True)
 def step_rows(lo, hi, inplace, *arrays):
     """Step rows ``lo:hi`` of a batch in place; ``arrays``: the Tables and the
@@ -111,15 +99,7 @@ def _rows(tab, bt, lo, hi, inplace):
         return bad
     program = tab.program
     n_ops = program.shape[0]
-    # where the check hooks start and the world hooks start, in the sorted program
-    checks = n_ops
-    world = n_ops
-    for k in range(n_ops - 1, -1, -1):
-        p = _phase(program[k])
-        if p >= PHASE_WORLD:
-            world = k
-        if p >= PHASE_CHECK:
-            checks = k
+    checks, world = tab.par[P_CHECKS], tab.par[P_WORLD]  # where those hooks start
     keep_items = tab.par[P_ITEMS_CHANGE] != 0  # write every row's items into new_items
     n = bt.row_items.shape[0]
     old = bt.old

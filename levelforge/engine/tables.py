@@ -5,7 +5,23 @@ from __future__ import annotations
 
 import numpy as np
 
-from .batch import BLOCKS, EVENTS, N_PAR, P_ATTACK, P_ITEMS_CHANGE, P_KEY, P_NPCS_BLOCK, P_PERIOD, PHASE_OF, SOLID, Tables
+from .batch import (
+    BLOCKS,
+    EVENTS,
+    N_PAR,
+    P_ATTACK,
+    P_CHECKS,
+    P_ITEMS_CHANGE,
+    P_KEY,
+    P_NPCS_BLOCK,
+    P_PERIOD,
+    P_WORLD,
+    PHASE_CHECK,
+    PHASE_OF,
+    PHASE_WORLD,
+    SOLID,
+    Tables,
+)
 from .rules import Rules
 
 
@@ -33,6 +49,9 @@ class TableBuilder:
     def build(self) -> Tables:
         # a stable sort by phase keeps the game's order within each phase
         program = sorted(self.program, key=lambda op: PHASE_OF[op])
+        phases = [PHASE_OF[op] for op in program]
+        self.par[P_CHECKS] = sum(p < PHASE_CHECK for p in phases)
+        self.par[P_WORLD] = sum(p < PHASE_WORLD for p in phases)
         return Tables(
             terrain_flags=self.terrain_flags,
             item_flags=self.item_flags,
