@@ -131,7 +131,8 @@ class State:
         Without ``previous`` every array is copied. With ``previous`` (the
         states these were stepped from), arrays the step made new are updated
         in place and only those it shared with ``previous`` are copied: cheaper,
-        for an owner that no longer hands these states out (a vector env).
+        for an owner of new states from a pure step that drops the old ones
+        (owners of the arrays themselves use :meth:`set_rows`).
         """
         shared = {id(v) for v in previous.arrays().values()} if previous is not None else None
         out = {}
