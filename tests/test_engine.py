@@ -273,6 +273,30 @@ def test_threaded_batches_equal_one_thread(monkeypatch):
         assert np.array_equal(keys, runs[0][0]) and np.array_equal(rewards, runs[0][1])
 
 
+def test_callers_on_several_threads_each_get_their_own_results(monkeypatch):
+    """Two threads advancing their own big batches at once (each batch split
+    over the pool): every part uses its caller's scratch, so nothing mixes."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from levelforge.engine import threads
+
+    monkeypatch.setattr(threads, "THREADS", 2)
+    e, s, rng = _big_batch("dungeon", 2 * threads.MIN_ROWS + 5, 6)
+    acts = rng.integers(0, e.n_actions, size=(40, len(s)))
+    mine = [s.copy(), s.take(np.roll(np.arange(len(s)), 17)).copy()]
+
+    def play(x):
+        for a in acts:
+            e.advance(x, a)
+        return e.keys(x)
+
+    want = [play(x.copy()) for x in mine]
+    with ThreadPoolExecutor(2) as pool:
+        got = list(pool.map(play, mine))
+    assert all(np.array_equal(g, w) for g, w in zip(got, want))
+    assert not np.array_equal(want[0], want[1])
+
+
 def test_bad_action_leaves_states_untouched_even_in_place(monkeypatch):
     from levelforge.engine import threads
 

@@ -113,7 +113,7 @@ class Batch(NamedTuple):
     row_items: np.ndarray  # (N,) uint8 scratch: this row's items once written
     dirty: np.ndarray  # (1,) uint8: row_items holds this row's items
     moved: np.ndarray  # (2,) int64: the item this row pushed, (from, to); -1 none
-    occupied: np.ndarray  # (N,) uint8 scratch, all zero between uses
+    starts: np.ndarray  # (N,) int32 scratch: NPC cells at the start of the world phase
 
 
 @njit(cache=True, inline="always")
@@ -203,18 +203,19 @@ def unflat(arrays):
 _SCRATCH = threading.local()
 
 
-def scratch(n: int) -> dict[str, np.ndarray]:
+def scratch(n: int, part: int = 0) -> dict[str, np.ndarray]:
     """Scratch arrays for the calling thread to step a batch of ``n``-cell
-    levels (kept per thread and size: a kernel leaves them reusable)."""
+    levels, for part ``part`` of a batch split over threads (kept per calling
+    thread, size and part: a kernel leaves them reusable)."""
     mine = getattr(_SCRATCH, "by_size", None)
     if mine is None:
         mine = _SCRATCH.by_size = {}
-    got = mine.get(n)
+    got = mine.get((n, part))
     if got is None:
-        got = mine[n] = {
+        got = mine[n, part] = {
             "row_items": np.empty(n, dtype=np.uint8),
             "dirty": np.zeros(1, dtype=np.uint8),
             "moved": np.empty(2, dtype=np.int64),
-            "occupied": np.zeros(n, dtype=np.uint8),
+            "starts": np.empty(n, dtype=np.int32),
         }
     return got

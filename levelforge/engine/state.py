@@ -116,7 +116,7 @@ class State:
     def take(self, idx: Any) -> "State":
         """The states at ``idx`` (an index array, a mask or a slice)."""
         if isinstance(idx, np.ndarray) and idx.dtype.kind in "iu":  # ndarray.take is about 2x faster
-            return State(self.board, **{k: v.take(idx, axis=0) for k, v in self.arrays().items()})
+            return State.of(self.board, *(getattr(self, k).take(idx, axis=0) for k in _ARRAYS))
         if isinstance(idx, (list, tuple)):
             return self.take(np.asarray(idx, dtype=np.intp))
         # (a slice with a step would give strided views; the kernels want C order)
@@ -159,8 +159,8 @@ class State:
     def set_rows(self, idx: np.ndarray, other: "State") -> None:
         """Replace rows ``idx`` of these states' arrays by ``other``'s rows, in
         place (for an owner of the arrays, like :meth:`Engine.advance`)."""
-        for k, v in self.arrays().items():
-            v[idx] = getattr(other, k)
+        for k in _ARRAYS:
+            getattr(self, k)[idx] = getattr(other, k)
 
     @property
     def won(self) -> np.ndarray:

@@ -58,12 +58,14 @@ def run_rows(tab: Tables, bt: Batch, inplace: bool) -> int:
         return bad
     cuts = [b * k // parts for k in range(parts + 1)]
     pool = _workers()
-    pending = [pool.submit(_part, tab, bt, cuts[k], cuts[k + 1], inplace) for k in range(1, parts)]
+    n = bt.row_items.shape[0]
+    # each part has its own scratch arrays (the caller's part k); arguments are
+    # flattened here, so a worker goes straight into the compiled code, which
+    # releases the GIL
+    pending = [
+        pool.submit(step_rows, cuts[k], cuts[k + 1], inplace, *flat(tab, bt._replace(**scratch(n, k))))
+        for k in range(1, parts)
+    ]
     bad = step_rows(cuts[0], cuts[1], inplace, *flat(tab, bt))
     return bad + sum(f.result() for f in pending)
 
-
-def _part(tab: Tables, bt: Batch, lo: int, hi: int, inplace: bool) -> int:
-    """On a worker thread: rows ``lo:hi``, with this thread's scratch arrays."""
-    mine = bt._replace(**scratch(bt.row_items.shape[0]))
-    return step_rows(lo, hi, inplace, *flat(tab, mine))

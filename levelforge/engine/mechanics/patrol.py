@@ -105,10 +105,9 @@ def world(tab, bt, b):
         return
     cells, heads, kinds = bt.npc_pos[b], bt.npc_dir[b], bt.old.npc_kind[b]
     m = cells.shape[0]
-    occupied = bt.occupied  # 1: an NPC stood here at the start of the step; 2: one moves here
+    starts = bt.starts  # where each NPC stood at the start of the step
     for j in range(m):
-        if cells[j] >= 0:
-            occupied[cells[j]] = 1
+        starts[j] = cells[j]
     due = tab.due
     phase = next_phase(tab, bt.t[b])
     solid = tab.terrain_flags
@@ -119,15 +118,13 @@ def world(tab, bt, b):
         if here < 0 or not due[kinds[j], phase]:
             continue
         ahead = here + heads[j]
-        # blocked: solid, an item, an NPC there at the start, or one earlier in reading order moving there
-        if solid[terrain[ahead]] & SOLID or items[ahead] or occupied[ahead]:
+        blocked = solid[terrain[ahead]] & SOLID or items[ahead]
+        if not blocked:  # an NPC there at the start, or one earlier in reading order moved there
+            for k in range(m):
+                if starts[k] == ahead or cells[k] == ahead:
+                    blocked = True
+                    break
+        if blocked:
             heads[j] = -heads[j]
         else:
-            occupied[ahead] = 2
             cells[j] = ahead
-    for j in range(m):  # clear the scratch map: each NPC's cell, and where a mover came from
-        here = cells[j]
-        if here >= 0:
-            if occupied[here] == 2:
-                occupied[here - heads[j]] = 0
-            occupied[here] = 0
