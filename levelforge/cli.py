@@ -254,5 +254,109 @@ def import_(kind: str, files: tuple[str, ...], out: str, force: bool) -> None:
     click.echo(f"wrote {len(written)} {KINDS[kind]} levels to {out}")
 
 
+# -- agents ---------------------------------------------------------------------------------
+
+
+@main.group()
+def train() -> None:
+    """Train models: `levelforge train agent` (the DQN player and judge)."""
+
+
+@train.command("agent")
+@GAME_OPTION
+@click.option("--levels", "levels", multiple=True, type=click.Path(),
+              help="Level files or folders to train on (repeatable; default: the game's shipped levels).")
+@click.option("--steps", default=500_000, show_default=True, type=click.IntRange(1), help="Environment steps, all environments together.")
+@click.option("--out", "-o", required=True, type=click.Path(dir_okay=False), help="Where to save the agent (.pt).")
+@click.option("--seed", default=0, show_default=True, type=int, help="Seeds the network, exploration and level order.")
+@click.option("--device", default="auto", show_default=True, type=click.Choice(["cpu", "cuda", "auto"]))
+@click.option("--num-envs", default=64, show_default=True, type=click.IntRange(1), help="Environments stepped together.")
+@click.option("--log", "log_path", type=click.Path(dir_okay=False), help="CSV log of the run (default: OUT with .csv).")
+@click.option("--lr", default=5e-4, show_default=True, type=click.FloatRange(0, min_open=True), help="Adam learning rate.")
+@click.option("--batch-size", default=256, show_default=True, type=click.IntRange(1))
+@click.option("--train-every", default=16.0, show_default=True, type=click.FloatRange(0, min_open=True),
+              help="Environment steps per gradient update.")
+@click.option("--n-step", default=3, show_default=True, type=click.IntRange(1), help="Steps in each return target.")
+@click.option("--hidden", default=128, show_default=True, type=click.IntRange(1), help="Width of the network's hidden layers.")
+@click.option("--prioritized", is_flag=True, help="Prioritized replay.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress line.")
+@_guard
+def train_agent(game: str, levels: tuple[str, ...], steps: int, out: str, seed: int, device: str, num_envs: int,
+                log_path: str | None, lr: float, batch_size: int, train_every: float, n_step: int, hidden: int,
+                prioritized: bool, quiet: bool) -> None:
+    """Train a DQN agent to play GAME's levels.
+
+    The agent sees each level from the player's tile (so it can play levels
+    it never saw) and learns from many environments at once. Progress goes
+    to stderr, one CSV row per 10,000 steps to --log. Ctrl-C stops early and
+    still saves what was learned. At the end the agent plays every training
+    level once, greedily, and the win rate is printed.
+
+    Example: levelforge train agent --game maze --steps 300000 --out maze.pt
+    """
+    from .agent import DQNConfig, Judge, save_agent, tile_agent, train as run_training, training_env
+
+    spec = _game(game)
+    lvls = _levels(levels, spec)
+    cfg = DQNConfig(
+        steps=steps, num_envs=num_envs, seed=seed, device=device, lr=lr, batch_size=batch_size,
+        train_every=train_every, n_step=n_step, hidden=hidden, prioritized=prioritized,
+        learning_starts=min(10_000, steps // 10), target_every=500, eps_fraction=0.3, eps_end=0.02,
+        buffer_size=200_000,
+    )  # fmt: skip
+    env = training_env(spec, lvls, num_envs)
+    agent = tile_agent(cfg, env)
+    log_file = Path(log_path) if log_path else Path(out).with_suffix(".csv")
+    click.echo(f"training a {spec.name} agent on {len(lvls)} levels for {steps:,} steps; log: {log_file}", err=True)
+    result = run_training(agent, env, log_path=log_file, progress=not quiet, label=f"{spec.name}")
+    scores = Judge(agent).evaluate(lvls)
+    agent.stats["train_levels"] = len(lvls)
+    agent.stats["train_levels_won"] = sum(s.success_rate for s in scores) / len(scores)
+    save_agent(agent, out)
+    st = agent.stats
+    if result.interrupted:
+        click.echo(f"interrupted at step {st['steps']:,}; saved what was learned", err=True)
+    click.echo(f"saved {out}: {st['steps']:,} steps, {st['updates']:,} updates in {st['seconds']:.0f}s; "
+               f"wins {st['train_levels_won']:.0%} of its {len(lvls)} training levels (greedy)")
+    if result.interrupted:
+        sys.exit(130)
+
+
+@main.command("evaluate-agent")
+@click.option("--agent", "agent_path", required=True, type=click.Path(dir_okay=False), help="An agent saved by `levelforge train agent`.")
+@click.option("--levels", "levels", multiple=True, type=click.Path(),
+              help="Level files or folders (repeatable; default: the agent's game's shipped levels).")
+@click.option("--episodes", default=1, show_default=True, type=click.IntRange(1), help="Episodes per level.")
+@click.option("--epsilon", default=0.0, show_default=True, type=click.FloatRange(0, 1),
+              help="Chance of a random action each step (0: greedy; the games are deterministic, so repeated "
+              "greedy episodes are identical).")
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per level (JSON Lines) and a summary.")
+@_guard
+def evaluate_agent(agent_path: str, levels: tuple[str, ...], episodes: int, epsilon: float, seed: int,
+                   as_json: bool) -> None:
+    """Let an agent play levels and report, per level, its win rate, mean
+    return and mean episode length. All levels are played at once."""
+    from .agent import Judge, load_agent
+
+    agent = load_agent(agent_path)
+    spec = _game(agent.env)
+    lvls = _levels(levels, spec)
+    scores = Judge(agent).evaluate(lvls, episodes=episodes, epsilon=epsilon, seed=seed)
+    for sc in scores:
+        if as_json:
+            click.echo(json.dumps(sc.to_dict()))
+        else:
+            click.echo(f"{sc.level:<24} won {sc.success_rate:6.1%}  return {sc.mean_return:8.2f}  "
+                       f"steps {sc.mean_steps:6.1f}")
+    won = sum(s.success_rate for s in scores) / len(scores)
+    summary = {"levels": len(scores), "episodes": episodes, "epsilon": epsilon, "success_rate": won,
+               "mean_return": statistics.fmean(s.mean_return for s in scores)}
+    if as_json:
+        click.echo(json.dumps({"summary": summary}))
+    else:
+        click.echo(f"{spec.name}: won {won:.1%} of {len(scores)} levels x {episodes} episodes", err=True)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

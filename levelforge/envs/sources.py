@@ -51,6 +51,16 @@ def resolve_levels(source: Any, engine: Engine) -> list[Level] | LevelFactory:
     return levels
 
 
+def board_size(levels: list[Level], spec) -> tuple[int, int]:
+    """The board the environments put ``levels`` on: the largest level, and at
+    least the game's default size (smaller levels are padded with solid
+    terrain at the bottom and right). Whoever plays levels outside an env
+    (the agent's judge) uses the same, so agents see levels as they trained."""
+    h = max(max(lv.height for lv in levels), spec.height)
+    w = max(max(lv.width for lv in levels), spec.width)
+    return h, w
+
+
 def check_game(lv: Any, engine: Engine) -> None:
     """Raise unless ``lv`` is a Level of the engine's game."""
     if not isinstance(lv, Level):
@@ -77,11 +87,8 @@ class LevelPool:
         lim = spec.constraints.get("npcs")
         self.max_npcs = int(lim[1]) if isinstance(lim, list) and len(lim) == 2 else None
         if isinstance(self.levels, list):
-            if size is None:
-                size = (max(lv.height for lv in self.levels), max(lv.width for lv in self.levels))
-                size = (max(size[0], spec.height), max(size[1], spec.width))
-            self.size = size
-            self.bank = engine.load(self.levels, size=size, max_npcs=self.max_npcs)
+            self.size = size or board_size(self.levels, spec)
+            self.bank = engine.load(self.levels, size=self.size, max_npcs=self.max_npcs)
             self.board = self.bank.board
             self._order = np.arange(0)
             self._cursor = 0

@@ -1,0 +1,205 @@
+"""The DQN agent: networks, checkpoints, the judge, learning, and the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+from torch import nn
+
+from levelforge.agent import (
+    Agent,
+    AgentFileError,
+    DQNConfig,
+    Judge,
+    load_agent,
+    save_agent,
+    tile_agent,
+    train,
+    training_env,
+)
+from levelforge.agent.networks import TileQNet, build_network, egocentric
+from levelforge.cli import main
+from levelforge.level import parse_level
+from levelforge.solve import Solver
+
+BEND = "#######\n#S..#.#\n##.##.#\n##....#\n####.E#\n#######\n"  # shortest plan: 7 steps
+STRAIGHT = "#######\n#S...E#\n#######\n"  # 4 steps right
+
+
+def _agent(game="maze", **cfg) -> Agent:
+    env = training_env(game, [parse_level(BEND, game if game == "maze" else "maze")], 2)
+    return tile_agent(DQNConfig(**{"hidden": 32, **cfg}), env)
+
+
+class _Always(nn.Module):
+    """A stand-in network that prefers one action everywhere."""
+
+    def __init__(self, action: int, n_actions: int) -> None:
+        super().__init__()
+        self.action, self.n = action, n_actions
+        self.dummy = nn.Parameter(torch.zeros(1))
+
+    def forward(self, obs):
+        q = torch.zeros(len(obs), self.n)
+        q[:, self.action] = 1.0
+        return q
+
+
+# -- networks ---------------------------------------------------------------------------------
+
+
+def test_egocentric_window_is_centred_on_the_player():
+    x = torch.zeros(2, 2, 3, 4, dtype=torch.uint8)
+    x[0, 0, 1, 2] = 1  # player at (1, 2)
+    x[1, 0, 0, 0] = 1  # player at (0, 0)
+    x[:, 1] = torch.arange(1, 13).reshape(3, 4)
+    v = egocentric(x, 0, 2)[..., 1].reshape(2, 5, 5)
+    assert v[0, 2, 2] == 7 and v[1, 2, 2] == 1  # the player's own cell in the middle
+    assert v[0].tolist() == [[0, 0, 0, 0, 0], [1, 2, 3, 4, 0], [5, 6, 7, 8, 0], [9, 10, 11, 12, 0], [0, 0, 0, 0, 0]]
+    assert v[1, :2].sum() == 0 and v[1, :, :2].sum() == 0  # above and left of the level: outside
+
+
+def test_tile_network_plays_any_level_size_and_shifted_scenes_alike():
+    net = TileQNet(4, 5, player_channel=3, hidden=16, radius=6)
+    small = torch.zeros(1, 4, 5, 7, dtype=torch.uint8)
+    small[0, 3, 2, 3] = 1
+    small[0, 0, 2, 5] = 1  # a wall two tiles to the player's right
+    big = torch.zeros(1, 4, 9, 13, dtype=torch.uint8)
+    big[0, 3, 6, 8] = 1
+    big[0, 0, 6, 10] = 1  # the same scene elsewhere in a bigger level
+    assert torch.allclose(net(small), net(big))
+    other = big.clone()
+    other[0, 0, 6, 10], other[0, 0, 6, 6] = 0, 1  # the wall on the left instead
+    assert not torch.allclose(net(small), net(other))
+
+
+@pytest.mark.parametrize("kind,shape", [("nature", (4, 84, 84)), ("minatar", (6, 10, 10)), ("mlp", (4,))])
+def test_other_networks_give_one_q_per_action(kind, shape):
+    net = build_network(kind, shape, 7, hidden=32)
+    dtype = torch.float32 if kind == "mlp" else torch.uint8
+    assert net(torch.zeros((3, *shape), dtype=dtype)).shape == (3, 7)
+
+
+def test_config_checks_and_epsilon_schedule():
+    cfg = DQNConfig(steps=1000, eps_start=1.0, eps_end=0.1, eps_fraction=0.5)
+    assert cfg.epsilon(0) == 1.0 and cfg.epsilon(250) == pytest.approx(0.55) and cfg.epsilon(900) == pytest.approx(0.1)
+    with pytest.raises(ValueError, match="n_step"):
+        DQNConfig(n_step=0)
+    assert DQNConfig.from_dict({**cfg.to_dict(), "from_the_future": 1}) == cfg
+
+
+# -- checkpoints --------------------------------------------------------------------------------
+
+
+def test_checkpoint_round_trip_is_weights_only(tmp_path):
+    agent = _agent()
+    obs = training_env("maze", [parse_level(BEND, "maze")], 2).reset(seed=0)[0]
+    path = save_agent(agent, tmp_path / "a.pt")
+    torch.load(path, weights_only=True)  # loads without unpickling code
+    back = load_agent(path, env="maze")
+    assert torch.equal(back.q_values(obs), agent.q_values(obs))
+    assert back.config == agent.config and back.channels == agent.channels
+
+
+def test_bad_checkpoints_are_one_clear_error(tmp_path):
+    path = save_agent(_agent(), tmp_path / "a.pt")
+    with pytest.raises(AgentFileError, match="an agent for 'maze', not 'dungeon'"):
+        load_agent(path, env="dungeon")
+    cut = tmp_path / "cut.pt"
+    cut.write_bytes(path.read_bytes()[:200])
+    junk = tmp_path / "junk.pt"
+    junk.write_bytes(b"not a checkpoint at all")
+    other = tmp_path / "other.pt"
+    torch.save({"weights": torch.zeros(3)}, other)
+    for bad in (cut, junk, other, tmp_path / "missing.pt", tmp_path):
+        with pytest.raises(AgentFileError, match=str(bad.name)):
+            load_agent(bad)
+
+
+# -- the judge ----------------------------------------------------------------------------------
+
+
+def test_judge_scores_each_level_from_one_batch():
+    agent = _agent()
+    agent.net = _Always(4, agent.n_actions)  # maze actions: noop up down left right
+    levels = [parse_level(STRAIGHT, "maze", name="straight"), parse_level(BEND, "maze", name="bend")]
+    scores = Judge(agent).evaluate(levels, episodes=3)
+    assert [s.level for s in scores] == ["straight", "bend"]
+    straight, bend = scores
+    assert straight.success_rate == 1.0 and straight.mean_steps == 4
+    assert straight.mean_return == pytest.approx(1.0 - 0.01 * 4)
+    assert bend.success_rate == 0.0 and bend.mean_steps == 300  # walks into a wall until the step limit
+    assert bend.mean_return == pytest.approx(-0.01 * 300)
+    noisy = Judge(agent).evaluate(levels, episodes=8, epsilon=0.5, seed=1)
+    assert noisy[0].mean_steps > 4  # random actions delay it
+
+
+def test_judge_refuses_another_games_levels():
+    agent = _agent()
+    with pytest.raises(AgentFileError, match="plays 'maze', not 'sokoban'"):
+        Judge(agent).evaluate([parse_level("#####\n#@$.#\n#####\n", "sokoban")])
+
+
+# -- learning ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("prioritized", [False, True])
+def test_dqn_learns_to_solve_a_small_maze(prioritized):
+    level = parse_level(BEND, "maze")
+    env = training_env("maze", [level], 16, max_steps=40)
+    cfg = DQNConfig(steps=12_000, num_envs=16, hidden=64, lr=1e-3, batch_size=64, train_every=4,
+                    learning_starts=1000, target_every=100, eps_fraction=0.4, buffer_size=10_000,
+                    prioritized=prioritized, log_every=4000, seed=3)
+    agent = tile_agent(cfg, env)
+    before = Judge(agent, max_steps=40).evaluate([level])[0]
+    result = train(agent, env, progress=False)
+    after = Judge(agent, max_steps=40).evaluate([level])[0]
+    shortest = Solver("maze").solve(level).length
+    assert before.success_rate == 0.0 or before.mean_steps > shortest
+    assert after.success_rate == 1.0 and after.mean_steps == shortest == 7, result.log
+    assert [row["step"] for row in result.log][-1] >= 12_000
+
+
+def test_learner_refuses_same_step_autoreset():
+    from levelforge.envs import TileVectorEnv
+
+    env = TileVectorEnv(2, "maze", [parse_level(BEND, "maze")])
+    with pytest.raises(ValueError, match="NEXT_STEP"):
+        train(_agent(), env, progress=False)
+
+
+# -- command line ---------------------------------------------------------------------------------
+
+
+def test_cli_trains_saves_and_evaluates(tmp_path):
+    levels = tmp_path / "levels"
+    levels.mkdir()
+    (levels / "bend.txt").write_text(BEND)
+    (levels / "straight.txt").write_text(STRAIGHT)
+    out = tmp_path / "agent.pt"
+    r = CliRunner().invoke(main, ["train", "agent", "--game", "maze", "--levels", str(levels), "--steps", "3000",
+                                  "--num-envs", "8", "--out", str(out), "--quiet"])
+    assert r.exit_code == 0, r.output
+    assert out.exists() and (tmp_path / "agent.csv").read_text().startswith("step,episodes,mean_return")
+    r = CliRunner().invoke(main, ["evaluate-agent", "--agent", str(out), "--levels", str(levels), "--json"])
+    assert r.exit_code == 0, r.output
+    lines = [json.loads(x) for x in r.output.strip().splitlines()]
+    assert {x["level"] for x in lines[:-1]} == {"bend", "straight"}
+    assert 0.0 <= lines[-1]["summary"]["success_rate"] <= 1.0
+
+
+def test_cli_agent_errors_are_one_line(tmp_path):
+    junk = tmp_path / "junk.pt"
+    junk.write_bytes(b"\x00" * 10)
+    r = CliRunner().invoke(main, ["evaluate-agent", "--agent", str(junk)])
+    assert r.exit_code == 2 and r.output.count("\n") == 1 and "not a levelforge agent checkpoint" in r.output
+    path = save_agent(_agent(), tmp_path / "maze.pt")
+    soko = tmp_path / "soko.txt"
+    soko.write_text("#####\n#@$.#\n#####\n")
+    r = CliRunner().invoke(main, ["evaluate-agent", "--agent", str(path), "--levels", str(soko)])
+    assert r.exit_code == 2 and "error:" in r.output
