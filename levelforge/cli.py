@@ -272,43 +272,62 @@ def train() -> None:
 @click.option("--device", default="auto", show_default=True, type=click.Choice(["cpu", "cuda", "auto"]))
 @click.option("--num-envs", default=64, show_default=True, type=click.IntRange(1), help="Environments stepped together.")
 @click.option("--log", "log_path", type=click.Path(dir_okay=False), help="CSV log of the run (default: OUT with .csv).")
-@click.option("--lr", default=5e-4, show_default=True, type=click.FloatRange(0, min_open=True), help="Adam learning rate.")
-@click.option("--batch-size", default=256, show_default=True, type=click.IntRange(1))
-@click.option("--train-every", default=16.0, show_default=True, type=click.FloatRange(0, min_open=True),
-              help="Environment steps per gradient update.")
-@click.option("--n-step", default=3, show_default=True, type=click.IntRange(1), help="Steps in each return target.")
-@click.option("--hidden", default=128, show_default=True, type=click.IntRange(1), help="Width of the network's hidden layers.")
+@click.option("--procedural", is_flag=True,
+              help="Also train on endless levels from the game's procedural generator (maze, dungeon): "
+              "three in four episodes get a fresh generated level (half of them smaller and easier), "
+              "the rest a --levels level.")
+@click.option("--demos", default=2000, show_default=True, type=click.IntRange(0),
+              help="Learn also from the exact solver's plans on up to this many training levels (the --levels, "
+              "then practice levels with --procedural); 0: from its own play alone.")
+@click.option("--minutes", type=click.FloatRange(0, min_open=True), help="Stop after this much wall time.")
 @click.option("--prioritized", is_flag=True, help="Prioritized replay.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress line.")
 @_guard
 def train_agent(game: str, levels: tuple[str, ...], steps: int, out: str, seed: int, device: str, num_envs: int,
-                log_path: str | None, lr: float, batch_size: int, train_every: float, n_step: int, hidden: int,
-                prioritized: bool, quiet: bool) -> None:
+                log_path: str | None, procedural: bool, demos: int, minutes: float | None, prioritized: bool,
+                quiet: bool) -> None:
     """Train a DQN agent to play GAME's levels.
 
     The agent sees each level from the player's tile (so it can play levels
-    it never saw) and learns from many environments at once. Progress goes
-    to stderr, one CSV row per 10,000 steps to --log. Ctrl-C stops early and
-    still saves what was learned. At the end the agent plays every training
-    level once, greedily, and the win rate is printed.
+    it never saw) and learns from many environments at once; the settings
+    are in levelforge/agent/tiles.py (tile_preset). Progress goes to stderr,
+    one CSV row per 10,000 steps to --log. Ctrl-C stops early and still
+    saves what was learned. At the end the agent plays every --levels level
+    once, greedily, and the win rate is printed.
 
-    Example: levelforge train agent --game maze --steps 300000 --out maze.pt
+    Example: levelforge train agent --game maze --procedural --steps 300000 --out maze.pt
     """
-    from .agent import DQNConfig, Judge, save_agent, tile_agent, train as run_training, training_env
+    from .agent import Judge, save_agent, tile_agent, train as run_training, training_env
+    from .agent.tiles import MixedSource, practice_levels, tile_preset
 
     spec = _game(game)
     lvls = _levels(levels, spec)
-    cfg = DQNConfig(
-        steps=steps, num_envs=num_envs, seed=seed, device=device, lr=lr, batch_size=batch_size,
-        train_every=train_every, n_step=n_step, hidden=hidden, prioritized=prioritized,
-        learning_starts=min(10_000, steps // 10), target_every=500, eps_fraction=0.3, eps_end=0.02,
-        buffer_size=200_000,
-    )  # fmt: skip
-    env = training_env(spec, lvls, num_envs)
+    cfg = tile_preset(steps, num_envs=num_envs, seed=seed, device=device, prioritized=prioritized,
+                      max_seconds=60 * minutes if minutes else 0.0)
+    source = lvls
+    if procedural:
+        source = MixedSource(lvls, practice_levels(spec.name))
+    env = training_env(spec, source, num_envs)
+    demo_buf = None
+    if demos:
+        import numpy as np
+
+        from .agent.demos import demo_buffer, solver_plans
+
+        pool = lvls[:demos]
+        if procedural and len(pool) < demos:
+            rng = np.random.default_rng(seed + 1)
+            practice = practice_levels(spec.name)
+            pool = pool + [practice(rng) for _ in range(demos - len(pool))]
+        click.echo(f"solving {len(pool)} training levels for demonstrations", err=True)
+        plans = solver_plans(pool)
+        if plans:
+            demo_buf = demo_buffer(plans, env.pool.size, env.single_observation_space.shape, cfg.n_step, cfg.gamma)
     agent = tile_agent(cfg, env)
     log_file = Path(log_path) if log_path else Path(out).with_suffix(".csv")
-    click.echo(f"training a {spec.name} agent on {len(lvls)} levels for {steps:,} steps; log: {log_file}", err=True)
-    result = run_training(agent, env, log_path=log_file, progress=not quiet, label=f"{spec.name}")
+    what = f"{len(lvls)} levels" + (" and generated ones" if procedural else "")
+    click.echo(f"training a {spec.name} agent on {what} for {steps:,} steps; log: {log_file}", err=True)
+    result = run_training(agent, env, log_path=log_file, progress=not quiet, label=f"{spec.name}", demos=demo_buf)
     scores = Judge(agent).evaluate(lvls)
     agent.stats["train_levels"] = len(lvls)
     agent.stats["train_levels_won"] = sum(s.success_rate for s in scores) / len(scores)
@@ -356,6 +375,62 @@ def evaluate_agent(agent_path: str, levels: tuple[str, ...], episodes: int, epsi
         click.echo(json.dumps({"summary": summary}))
     else:
         click.echo(f"{spec.name}: won {won:.1%} of {len(scores)} levels x {episodes} episodes", err=True)
+
+
+@main.group()
+def atari() -> None:
+    """The DQN on its benchmark games: Atari (ALE/<Game>-v5, needs
+    levelforge[atari]), MinAtar (MinAtar/<Game>-v1, needs levelforge[minatar])
+    and CartPole-v1, to compare with published DQN results."""
+
+
+@atari.command("train")
+@click.option("--env", "env_id", required=True, help="ALE/Pong-v5, MinAtar/Breakout-v1, CartPole-v1, ...")
+@click.option("--steps", type=click.IntRange(1), help="Environment steps (agent steps: 4 Atari frames each). "
+              "Default: the family's preset (Atari 10M, MinAtar and CartPole 500k).")
+@click.option("--out", "-o", required=True, type=click.Path(dir_okay=False), help="Where to save the agent (.pt).")
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--device", default="auto", show_default=True, type=click.Choice(["cpu", "cuda", "auto"]))
+@click.option("--num-envs", type=click.IntRange(1), help="Environments stepped together (default: the preset's).")
+@click.option("--async", "asynchronous", is_flag=True, help="Step environments in subprocesses (Atari on many cores).")
+@click.option("--log", "log_path", type=click.Path(dir_okay=False), help="CSV log of the run (default: OUT with .csv).")
+@click.option("--eval-episodes", default=10, show_default=True, type=click.IntRange(0),
+              help="Full episodes played after training (epsilon 0.001, no life-loss ends, raw rewards).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress line.")
+@_guard
+def atari_train(env_id: str, steps: int | None, out: str, seed: int, device: str, num_envs: int | None,
+                asynchronous: bool, log_path: str | None, eval_episodes: int, quiet: bool) -> None:
+    """Train the DQN on a benchmark env with the published conventions
+    (see docs/agent.md), then report full evaluation episodes.
+
+    Example: levelforge atari train --env MinAtar/Breakout-v1 --steps 500000 --out breakout.pt
+    """
+    from .agent import save_agent, train as run_training
+    from .agent.benchmarks import benchmark_agent, evaluate, make_vector, preset
+
+    changes = {"seed": seed, "device": device}
+    if num_envs:
+        changes["num_envs"] = num_envs
+    cfg = preset(env_id, steps, **changes)
+    env = make_vector(env_id, cfg.num_envs, asynchronous)
+    agent = benchmark_agent(cfg, env, env_id)
+    log_file = Path(log_path) if log_path else Path(out).with_suffix(".csv")
+    click.echo(f"training on {env_id} for {cfg.steps:,} steps with {cfg.num_envs} envs; log: {log_file}", err=True)
+    result = run_training(agent, env, log_path=log_file, progress=not quiet, label=env_id)
+    env.close()
+    if eval_episodes:
+        returns = evaluate(agent, env_id, eval_episodes, seed=seed + 10_000)
+        agent.stats["eval_returns"] = returns
+        agent.stats["eval_mean_return"] = statistics.fmean(returns)
+    save_agent(agent, out)
+    st = agent.stats
+    click.echo(f"saved {out}: {st['steps']:,} steps in {st['seconds']:.0f}s ({st['steps_per_s']:.0f} steps/s); "
+               f"training return (last {cfg.window} episodes) {st['mean_return']:.2f}")
+    if eval_episodes:
+        click.echo(f"evaluation: mean return {st['eval_mean_return']:.2f} over {eval_episodes} episodes "
+                   f"(min {min(st['eval_returns']):.1f}, max {max(st['eval_returns']):.1f})")
+    if result.interrupted:
+        sys.exit(130)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -203,3 +203,77 @@ def test_cli_agent_errors_are_one_line(tmp_path):
     soko.write_text("#####\n#@$.#\n#####\n")
     r = CliRunner().invoke(main, ["evaluate-agent", "--agent", str(path), "--levels", str(soko)])
     assert r.exit_code == 2 and "error:" in r.output
+
+
+def test_training_sources_mix_corpus_and_practice_levels():
+    from levelforge.agent.tiles import Blend, MixedSource, practice_levels
+
+    corpus = [parse_level(BEND, "maze", name="bend")]
+    src = MixedSource(corpus, practice_levels("maze"), corpus_share=0.25)
+    rng = np.random.default_rng(0)
+    got = [src(rng) for _ in range(200)]
+    from_corpus = sum(lv.name == "bend" for lv in got)
+    assert 25 <= from_corpus <= 75  # about a quarter
+    sizes = {(lv.height, lv.width) for lv in got if lv.name != "bend"}
+    assert {(5, 7), (11, 15)} <= sizes  # small practice mazes and full-size ones
+    assert len(src.served) == len({lv.id for lv in got})
+    env = training_env("maze", src, 4)  # smaller levels are padded into the full board
+    assert env.reset(seed=0)[0].shape == (4, 4, 11, 15)
+    with pytest.raises(ValueError, match="one weight per source"):
+        Blend([practice_levels("maze")], [0.5, 0.5])
+
+
+# -- demonstrations -------------------------------------------------------------------------------
+
+
+def test_demonstrations_replay_the_solver_plans():
+    from levelforge.agent.demos import demo_buffer, solver_plans
+
+    levels = [parse_level(BEND, "maze", name="bend"), parse_level(STRAIGHT, "maze", name="straight")]
+    plans = solver_plans(levels)
+    assert [len(p) for _, p in plans] == [7, 4]
+    buf = demo_buffer(plans, (11, 15), (4, 11, 15), n_step=3, gamma=0.5)
+    s = buf.sample(256)
+    planned = {a for _, p in plans for a in p}
+    assert set(s.actions.tolist()) <= planned
+    # the last step of each plan wins (+1, -0.01 per step) and terminates: no bootstrap after it, so
+    # the targets of the last 1, 2 or 3 steps are these (n = 3, gamma = 0.5)
+    ends = s.discounts == 0
+    allowed = np.array([0.99, -0.01 + 0.5 * 0.99, -0.01 - 0.005 + 0.25 * 0.99])
+    assert ends.any()
+    assert np.abs(s.returns[ends][:, None] - allowed[None, :]).min(axis=1).max() < 1e-5
+
+
+def test_learning_from_demonstrations_uses_the_margin_loss():
+    from levelforge.agent.demos import demo_buffer, solver_plans
+
+    level = parse_level(BEND, "maze")
+    env = training_env("maze", [level], 8, max_steps=40)
+    cfg = DQNConfig(steps=2_000, num_envs=8, hidden=64, lr=1e-3, batch_size=64, train_every=2,
+                    learning_starts=200, target_every=100, eps_start=1.0, eps_end=1.0,  # it never acts greedily
+                    buffer_size=4_000, demo_fraction=0.5, seed=1)
+    agent = tile_agent(cfg, env)
+    demos = demo_buffer(solver_plans([level]), (11, 15), agent.obs_shape, cfg.n_step, cfg.gamma)
+    train(agent, env, progress=False, demos=demos)
+    # its own play was random, yet greedy play now follows the demonstrated plan
+    after = Judge(agent, max_steps=40).evaluate([level])[0]
+    assert after.success_rate == 1.0 and after.mean_steps == 7
+
+
+# -- benchmark environments ------------------------------------------------------------------------
+
+
+def test_atari_command_trains_cartpole_end_to_end(tmp_path):
+    out = tmp_path / "cp.pt"
+    r = CliRunner().invoke(main, ["atari", "train", "--env", "CartPole-v1", "--steps", "1500", "--out", str(out),
+                                  "--eval-episodes", "2", "--quiet"])
+    assert r.exit_code == 0, r.output
+    assert "evaluation: mean return" in r.output
+    agent = load_agent(out, env="CartPole-v1")
+    assert agent.stats["steps"] >= 1500 and len(agent.stats["eval_returns"]) == 2
+    assert all(ret >= 8 for ret in agent.stats["eval_returns"])  # CartPole pays 1 per step; episodes last >= 8
+
+
+def test_unknown_benchmark_env_is_one_line(tmp_path):
+    r = CliRunner().invoke(main, ["atari", "train", "--env", "Pong", "--out", str(tmp_path / "x.pt")])
+    assert r.exit_code == 2 and "unknown benchmark env 'Pong'" in r.output and r.output.count("\n") == 1

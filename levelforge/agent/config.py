@@ -18,6 +18,7 @@ class DQNConfig:
     num_envs: int = 64  #: environments stepped together by the vector env
     seed: int = 0
     device: str = "auto"  #: "cpu", "cuda" or "auto" (cuda when available)
+    max_seconds: float = 0.0  #: stop after this much wall time, whatever the step count (0: no limit)
 
     # -- the learner ----------------------------------------------------------------
     gamma: float = 0.99
@@ -45,6 +46,10 @@ class DQNConfig:
     per_alpha: float = 0.6
     per_beta_start: float = 0.4  #: importance-weight exponent, annealed linearly to 1 over the run
     per_eps: float = 1e-6
+
+    # -- demonstrations (see demos.py) ---------------------------------------------------
+    demo_fraction: float = 0.0  #: share of each batch drawn from demonstrations (when the learner is given some)
+    demo_margin: float = 0.8  #: large-margin loss on demonstrated actions (0: off)
 
     # -- the network ----------------------------------------------------------------
     network: str = "tile"  #: "tile" (one-hot grids), "nature" (Atari 4x84x84), "minatar", "mlp" (vectors)
@@ -78,6 +83,7 @@ class DQNConfig:
             (0.0 < self.eps_fraction <= 1.0, "eps_fraction must be in (0, 1]"),
             (self.buffer_size >= self.batch_size, "buffer_size must be >= batch_size"),
             (self.radius >= 0, "radius must be >= 0"),
+            (0.0 <= self.demo_fraction < 1.0, "demo_fraction must be in [0, 1)"),
             (self.network in ("tile", "nature", "minatar", "mlp"), "network must be tile, nature, minatar or mlp"),
             (self.device in ("cpu", "cuda", "auto"), "device must be cpu, cuda or auto"),
         ]

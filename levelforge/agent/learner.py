@@ -64,9 +64,14 @@ def train(
     progress: bool = True,
     label: str = "train",
     on_log: Callable[[dict[str, Any]], None] | None = None,
+    demos: ReplayBuffer | None = None,
 ) -> TrainResult:
     """Train ``agent`` (in place) on the vector env ``env`` for ``agent.config.steps``
-    environment steps. Ctrl-C stops early and still returns what was learned."""
+    environment steps. Ctrl-C stops early and still returns what was learned.
+
+    ``demos``: demonstrations (:mod:`levelforge.agent.demos`); with
+    ``config.demo_fraction > 0`` that share of every batch comes from them,
+    with a large-margin loss on the demonstrated actions."""
     cfg = agent.config
     mode = env.metadata.get("autoreset_mode", AutoresetMode.NEXT_STEP)
     if AutoresetMode(mode) != AutoresetMode.NEXT_STEP:
@@ -81,7 +86,8 @@ def train(
     target = copy.deepcopy(net).eval()
     for p in target.parameters():
         p.requires_grad_(False)
-    opt = torch.optim.Adam(net.parameters(), lr=cfg.lr, eps=cfg.adam_eps)
+    # the fused kernel does Adam's whole update in one pass (a quarter faster for small nets on CPU)
+    opt = torch.optim.Adam(net.parameters(), lr=cfg.lr, eps=cfg.adam_eps, fused=True)
     obs, _ = env.reset(seed=cfg.seed)
     buffer = make_buffer(agent, n_envs, obs.dtype)
 
@@ -119,9 +125,19 @@ def train(
             on_log(row)
         return row
 
+    n_demo = int(round(cfg.batch_size * cfg.demo_fraction)) if demos is not None else 0
+
+    def batch(beta: float):
+        s = buffer.sample(cfg.batch_size - n_demo, beta)
+        if not n_demo:
+            return s, None
+        d = demos.sample(n_demo)
+        joined = type(s)(*(np.concatenate([a, b]) for a, b in zip(s, d)))
+        return joined, s.index
+
     def update() -> float:
         beta = cfg.per_beta_start + (1.0 - cfg.per_beta_start) * min(1.0, step / max(1, cfg.steps))
-        s = buffer.sample(cfg.batch_size, beta)
+        s, own = batch(beta)
         o = torch.as_tensor(s.obs, device=device)
         o2 = torch.as_tensor(s.next_obs, device=device)
         a = torch.as_tensor(s.actions, device=device)
@@ -132,20 +148,30 @@ def train(
             else:
                 q2 = target(o2).max(dim=1).values
             y = torch.as_tensor(s.returns, device=device) + torch.as_tensor(s.discounts, device=device) * q2
-        q = net(o).gather(1, a[:, None]).squeeze(1)
+        q_all = net(o)
+        q = q_all.gather(1, a[:, None]).squeeze(1)
         td = q - y
         per = F.huber_loss(q, y, reduction="none", delta=cfg.huber_delta)
         loss = (torch.as_tensor(s.weights, device=device) * per).mean()
+        if n_demo and cfg.demo_margin > 0:
+            # DQfD's large margin: max_a [Q(s, a) + m * (a != a_demo)] - Q(s, a_demo) on the demo rows
+            qd, ad = q_all[-n_demo:], a[-n_demo:]
+            margins = torch.full_like(qd, cfg.demo_margin).scatter_(1, ad[:, None], 0.0)
+            loss = loss + ((qd + margins).max(dim=1).values - q[-n_demo:]).mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         if cfg.max_grad_norm > 0:
             torch.nn.utils.clip_grad_norm_(net.parameters(), cfg.max_grad_norm)
         opt.step()
-        buffer.update_priorities(s.index, td.detach().abs().cpu().numpy())
+        if own is not None:
+            buffer.update_priorities(own, td[: len(own)].detach().abs().cpu().numpy())
+        else:
+            buffer.update_priorities(s.index, td.detach().abs().cpu().numpy())
         return float(loss.detach())
 
     try:
-        while step < cfg.steps:
+        deadline = t0 + cfg.max_seconds if cfg.max_seconds > 0 else math.inf
+        while step < cfg.steps and time.perf_counter() < deadline:
             eps = cfg.epsilon(step)
             if step < cfg.learning_starts:
                 actions = rng.integers(0, agent.n_actions, n_envs)

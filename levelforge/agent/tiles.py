@@ -8,14 +8,85 @@ so a tile agent is tied to its game's planes, not to a level size.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Any, Callable
+
+import numpy as np
 
 from gymnasium.vector import AutoresetMode
 
 from ..envs import TileVectorEnv
 from ..game import GameSpec, load_game
+from ..level import Level
 from .config import DQNConfig
 from .policy import Agent
+
+
+def tile_preset(steps: int, **changes: Any) -> DQNConfig:
+    """The settings tile-game agents train with (``levelforge train agent``,
+    ``tools/bench_agent.py``): 64 environments, one update of 128 samples per
+    8 environment steps, 5-step Double DQN targets, a dueling head on the
+    player-centred window; given demonstrations, half of each batch comes
+    from them (measured in docs/benchmarks.md, run D)."""
+    cfg = DQNConfig(
+        steps=steps, num_envs=64, network="tile", hidden=128, lr=5e-4, batch_size=128, train_every=8,
+        n_step=5, learning_starts=min(10_000, steps // 10), target_every=500, eps_fraction=0.3, eps_end=0.02,
+        buffer_size=200_000, demo_fraction=0.5,
+    )  # fmt: skip
+    return replace(cfg, **changes)
+
+
+class MixedSource:
+    """An endless level source: a corpus level with probability
+    ``corpus_share``, otherwise a fresh one from ``generator``. Remembers the
+    ids of every level it served (:attr:`served`), so held-out sets can be
+    checked against what training saw."""
+
+    def __init__(self, levels: list[Level], generator: Callable[[np.random.Generator], Level],
+                 corpus_share: float = 0.25) -> None:
+        self.levels = list(levels)
+        self.generator = generator
+        self.corpus_share = corpus_share if self.levels else 0.0
+        self.served: set[str] = set()
+
+    def __call__(self, rng: np.random.Generator) -> Level:
+        if rng.random() < self.corpus_share:
+            lv = self.levels[int(rng.integers(len(self.levels)))]
+        else:
+            lv = self.generator(rng)
+        self.served.add(lv.id)
+        return lv
+
+
+class Blend:
+    """An endless level source drawing from several sources with fixed weights."""
+
+    def __init__(self, sources: list[Callable[[np.random.Generator], Level]], weights: list[float]) -> None:
+        if len(sources) != len(weights) or not sources:
+            raise ValueError("Blend needs one weight per source")
+        w = np.asarray(weights, dtype=float)
+        self.sources, self.p = list(sources), w / w.sum()
+
+    def __call__(self, rng: np.random.Generator) -> Level:
+        return self.sources[int(rng.choice(len(self.sources), p=self.p))](rng)
+
+
+def practice_levels(game: str) -> Blend:
+    """The procedural levels tile agents train on: half of full size, half
+    smaller and easier (the key and door nearer, fewer monsters), padded
+    into the full board. Random play almost never wins a full-size dungeon
+    (about 1 episode in 1,000) or maze, so without the easy half a DQN sees
+    too few wins to learn from; what it learns on them (walk to the key,
+    then to the door; follow corridors to the exit) carries over, since the
+    agent sees levels from the player's tile."""
+    from ..generators import DungeonGenerator, MazeGenerator
+
+    if game == "maze":
+        sizes = [(5, 7), (7, 9), (9, 11), (11, 15)]
+        return Blend([MazeGenerator(h, w) for h, w in sizes], [0.15, 0.15, 0.2, 0.5])
+    if game == "dungeon":
+        kinds = [(5, 7, (0, 1)), (7, 9, (0, 2)), (9, 13, (0, 3)), (9, 13, (1, 4))]
+        return Blend([DungeonGenerator(h, w, m) for h, w, m in kinds], [0.15, 0.15, 0.2, 0.5])
+    raise ValueError(f"no practice levels for {game!r}: maze or dungeon")
 
 
 def training_env(game: str | GameSpec, levels: Any, num_envs: int, size: tuple[int, int] | None = None,

@@ -1,0 +1,88 @@
+"""The Generator interface: a seeded, reproducible source of levels of one game.
+
+A generator draws one level from a ``numpy.random.Generator`` (:meth:`_one`);
+:meth:`Generator.sample` draws ``n`` levels, each from its own child seed of
+``numpy.random.SeedSequence(seed)``, so level ``i`` depends only on ``seed``
+and ``i``. Calling an instance, ``gen(rng)``, draws one level from ``rng``:
+an instance is a level source for the environments (see
+:mod:`levelforge.envs.sources`).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections import deque
+from typing import Any
+
+import numpy as np
+
+from ..level import Level
+
+#: The four moves (row, column) of a tile grid: up, down, left, right.
+STEPS = ((-1, 0), (1, 0), (0, -1), (0, 1))
+
+
+class Generator(ABC):
+    """Levels of :attr:`game`, drawn reproducibly.
+
+    Subclasses set :attr:`game` and :attr:`cond_keys` (the keys ``cond`` may
+    hold) and implement :meth:`_one`.
+    """
+
+    game: str
+    cond_keys: frozenset[str] = frozenset()
+
+    def sample(self, n: int, seed: int, cond: dict[str, Any] | None = None) -> list[Level]:
+        """``n`` levels named ``<game>_gen_<seed>_<i>``; the same seed gives the same levels."""
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+            raise ValueError(f"n must be an integer >= 0, got {n!r}")
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
+        opts = self.check_cond(cond)
+        children = np.random.SeedSequence(int(seed)).spawn(int(n))
+        return [
+            self._one(np.random.default_rng(s), name=f"{self.game}_gen_{seed}_{i}", **opts)
+            for i, s in enumerate(children)
+        ]
+
+    def __call__(self, rng: np.random.Generator) -> Level:
+        """One level drawn from ``rng`` (the environments' callable level source)."""
+        return self._one(rng)
+
+    def check_cond(self, cond: dict[str, Any] | None) -> dict[str, Any]:
+        """``cond`` as keyword arguments of :meth:`_one`; unknown keys raise ValueError."""
+        cond = dict(cond or {})
+        unknown = sorted(set(cond) - self.cond_keys)
+        if unknown:
+            known = ", ".join(sorted(self.cond_keys)) or "none"
+            raise ValueError(f"unknown cond key {unknown[0]!r} for {type(self).__name__}; known: {known}")
+        return cond
+
+    @abstractmethod
+    def _one(self, rng: np.random.Generator, name: str | None = None, **cond: Any) -> Level:
+        """One level drawn from ``rng`` (``cond`` already checked by :meth:`check_cond`)."""
+
+
+def bfs(passable: np.ndarray, start: tuple[int, int]) -> np.ndarray:
+    """Steps from ``start`` to every cell of the bool grid ``passable`` (-1: unreachable)."""
+    dist = np.full(passable.shape, -1, dtype=np.int64)
+    dist[start] = 0
+    todo = deque([start])
+    h, w = passable.shape
+    while todo:
+        r, c = todo.popleft()
+        for dr, dc in STEPS:
+            nr, nc = r + dr, c + dc
+            if 0 <= nr < h and 0 <= nc < w and passable[nr, nc] and dist[nr, nc] < 0:
+                dist[nr, nc] = dist[r, c] + 1
+                todo.append((nr, nc))
+    return dist
+
+
+def check_size(what: str, value: Any, lo: int, hi: int, odd: bool = False) -> int:
+    """``value`` checked to be an integer in ``[lo, hi]`` (and odd if asked); else ValueError."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not lo <= value <= hi:
+        raise ValueError(f"{what} must be an integer in [{lo}, {hi}], got {value!r}")
+    if odd and value % 2 == 0:
+        raise ValueError(f"{what} must be odd (cells sit on odd rows and columns), got {value}")
+    return int(value)
