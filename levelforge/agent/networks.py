@@ -66,11 +66,12 @@ def egocentric(obs: torch.Tensor, player_channel: int, radius: int) -> torch.Ten
 class TileQNet(nn.Module):
     """Q-network over one-hot tile planes, for any grid size.
 
-    The planes are cut to a window centred on the player (``radius`` tiles
-    each way; a radius of at least the level's larger side shows all of it
-    from anywhere), then go through ``depth`` 3x3 convolutions of
-    ``channels`` filters (none: a multilayer perceptron over the window) and
-    the head. Seen from the player, a situation looks the same wherever it
+    ``depth`` 3x3 convolutions of ``channels`` filters run over the level's
+    grid (none: the planes as they are), then the result is cut to a window
+    centred on the player (``radius`` tiles each way; a radius of at least
+    the level's larger side shows all of it from anywhere) and goes through
+    a hidden layer and the head. Convolving the grid before cutting costs
+    H x W cells, not the window's (2r+1)^2. Seen from the player, a situation looks the same wherever it
     happens in a level, which is what lets an agent play levels it never
     trained on.
     """
@@ -96,9 +97,12 @@ class TileQNet(nn.Module):
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
         n = len(obs)
-        view = egocentric(obs, self.player_channel, self.radius).float()  # crop the uint8 planes: cheaper
         if len(self.convs):
-            view = self.convs(view.transpose(1, 2).reshape(n, -1, self.k, self.k))
+            player = obs[:, self.player_channel : self.player_channel + 1].float()
+            grid = torch.cat([player, self.convs(obs.float())], dim=1)  # the player plane leads the crop
+            view = egocentric(grid, 0, self.radius)[..., 1:]
+        else:
+            view = egocentric(obs, self.player_channel, self.radius).float()  # crop the uint8 planes: cheaper
         return self.head(self.dense(view.reshape(n, -1)))
 
 
