@@ -312,7 +312,7 @@ def train_agent(game: str, levels: tuple[str, ...], steps: int, out: str, seed: 
     if demos:
         import numpy as np
 
-        from .agent.demos import demo_buffer, solver_plans
+        from .agent.demos import demonstrations
 
         pool = lvls[:demos]
         if procedural and len(pool) < demos:
@@ -320,9 +320,7 @@ def train_agent(game: str, levels: tuple[str, ...], steps: int, out: str, seed: 
             practice = practice_levels(spec.name)
             pool = pool + [practice(rng) for _ in range(demos - len(pool))]
         click.echo(f"solving {len(pool)} training levels for demonstrations", err=True)
-        plans = solver_plans(pool)
-        if plans:
-            demo_buf = demo_buffer(plans, env.pool.size, env.single_observation_space.shape, cfg.n_step, cfg.gamma)
+        demo_buf, _ = demonstrations(pool, env.pool.size, env.single_observation_space.shape, cfg.n_step, cfg.gamma)
     agent = tile_agent(cfg, env)
     log_file = Path(log_path) if log_path else Path(out).with_suffix(".csv")
     what = f"{len(lvls)} levels" + (" and generated ones" if procedural else "")

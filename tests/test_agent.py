@@ -31,8 +31,9 @@ BEND = "#######\n#S..#.#\n##.##.#\n##....#\n####.E#\n#######\n"  # shortest plan
 STRAIGHT = "#######\n#S...E#\n#######\n"  # 4 steps right
 
 
-def _agent(game="maze", **cfg) -> Agent:
-    env = training_env(game, [parse_level(BEND, game if game == "maze" else "maze")], 2)
+def _agent(**cfg) -> Agent:
+    """A small untrained maze agent."""
+    env = training_env("maze", [parse_level(BEND, "maze")], 2)
     return tile_agent(DQNConfig(**{"hidden": 32, **cfg}), env)
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -33,7 +34,7 @@ import _bench  # noqa: E402  (puts the repository on sys.path when needed)
 import numpy as np  # noqa: E402
 
 from levelforge.agent import DQNConfig, Judge, tile_agent, train, training_env  # noqa: E402
-from levelforge.agent.demos import practice_demos  # noqa: E402
+from levelforge.agent.demos import demonstrations  # noqa: E402
 from levelforge.agent.tiles import MixedSource, practice_levels, tile_preset  # noqa: E402
 from levelforge.game import game_levels_dir, load_game  # noqa: E402
 from levelforge.generators import procedural  # noqa: E402
@@ -75,8 +76,6 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as e:
         ap.error(str(e))
 
-    import tempfile
-
     results, measured = {}, {}
     for game in args.games:
         spec = load_game(game)
@@ -89,8 +88,9 @@ def main(argv: list[str] | None = None) -> int:
         demos, demo_info = None, {}
         if args.demos:
             _bench.log(f"{game}: solving {args.demos} practice levels for demonstrations")
-            demos, demo_levels = practice_demos(practice_levels(game), np.random.default_rng(args.seed + 1), args.demos,
-                                           env.pool.size, env.single_observation_space.shape, cfg.n_step, cfg.gamma)
+            practice, rng = practice_levels(game), np.random.default_rng(args.seed + 1)
+            demos, demo_levels = demonstrations([practice(rng) for _ in range(args.demos)], env.pool.size,
+                                                env.single_observation_space.shape, cfg.n_step, cfg.gamma)
             source.served.update(lv.id for lv in demo_levels)  # seen in training: not held out
             demo_info = {"levels": args.demos, "solved": len(demo_levels), "seconds": time.perf_counter() - t0}
             # the solving counts against the time budget

@@ -83,9 +83,11 @@ def demo_buffer(plans: list[tuple[Level, list[int]]], size: tuple[int, int], obs
     return buf
 
 
-def practice_demos(source, rng: np.random.Generator, count: int, size: tuple[int, int],
-                   obs_shape: tuple[int, ...], n_step: int, gamma: float) -> tuple[ReplayBuffer, list[Level]]:
-    """Demonstrations on ``count`` levels drawn from ``source`` (f(rng) -> Level);
-    returns the buffer and the levels the solver solved (the ones it holds)."""
-    plans = solver_plans([source(rng) for _ in range(count)])
+def demonstrations(levels: Sequence[Level], size: tuple[int, int], obs_shape: tuple[int, ...], n_step: int,
+                   gamma: float) -> tuple[ReplayBuffer | None, list[Level]]:
+    """The solver's plans on ``levels`` as a replay buffer (None when it
+    solves none of them), and the levels it solved (the ones the buffer holds)."""
+    plans = solver_plans(levels)
+    if not plans:
+        return None, []
     return demo_buffer(plans, size, obs_shape, n_step, gamma), [lv for lv, _ in plans]

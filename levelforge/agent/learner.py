@@ -128,12 +128,12 @@ def train(
     n_demo = int(round(cfg.batch_size * cfg.demo_fraction)) if demos is not None else 0
 
     def batch(beta: float):
+        """A batch (the agent's rows first, then the demo rows) and the agent rows' leaf ids."""
         s = buffer.sample(cfg.batch_size - n_demo, beta)
         if not n_demo:
-            return s, None
+            return s, s.index
         d = demos.sample(n_demo)
-        joined = type(s)(*(np.concatenate([a, b]) for a, b in zip(s, d)))
-        return joined, s.index
+        return type(s)(*(np.concatenate([a, b]) for a, b in zip(s, d))), s.index
 
     def update() -> float:
         beta = cfg.per_beta_start + (1.0 - cfg.per_beta_start) * min(1.0, step / max(1, cfg.steps))
@@ -163,10 +163,7 @@ def train(
         if cfg.max_grad_norm > 0:
             torch.nn.utils.clip_grad_norm_(net.parameters(), cfg.max_grad_norm)
         opt.step()
-        if own is not None:
-            buffer.update_priorities(own, td[: len(own)].detach().abs().cpu().numpy())
-        else:
-            buffer.update_priorities(s.index, td.detach().abs().cpu().numpy())
+        buffer.update_priorities(own, td[: len(own)].detach().abs().cpu().numpy())
         return float(loss.detach())
 
     try:
