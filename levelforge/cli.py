@@ -47,6 +47,17 @@ def _guard(fn):
     return wrapper
 
 
+def _finite(obj):
+    """``obj`` with NaN floats (nothing measured yet) as None, for strict JSON."""
+    if isinstance(obj, float) and obj != obj:
+        return None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    return obj
+
+
 def _game(name: str) -> GameSpec:
     try:
         return load_game(name)
@@ -385,35 +396,61 @@ def atari() -> None:
 @atari.command("train")
 @click.option("--env", "env_id", required=True, help="ALE/Pong-v5, MinAtar/Breakout-v1, CartPole-v1, ...")
 @click.option("--steps", type=click.IntRange(1), help="Environment steps (agent steps: 4 Atari frames each). "
-              "Default: the family's preset (Atari 10M, MinAtar and CartPole 500k).")
+              "Default: the preset's (Atari 10M, or 5M with --preset gpu; MinAtar and CartPole 500k).")
+@click.option("--minutes", type=click.FloatRange(0, min_open=True),
+              help="Stop training after this much wall time, whatever the step count.")
+@click.option("--preset", "variant", default="standard", show_default=True, type=click.Choice(["standard", "gpu"]),
+              help="Atari settings: standard (the Nature DQN's schedule) or gpu (minutes on one GPU, many cores: "
+              "use with --async).")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
+              help="Override a DQNConfig field, e.g. --set lr=1e-4 (repeatable; fields in docs/agent.md).")
 @click.option("--out", "-o", required=True, type=click.Path(dir_okay=False), help="Where to save the agent (.pt).")
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--device", default="auto", show_default=True, type=click.Choice(["cpu", "cuda", "auto"]))
 @click.option("--num-envs", type=click.IntRange(1), help="Environments stepped together (default: the preset's).")
-@click.option("--async", "asynchronous", is_flag=True, help="Step environments in subprocesses (Atari on many cores).")
+@click.option("--async", "asynchronous", is_flag=True, help="Step environments in subprocesses (Atari on many "
+              "cores); the network trains while they step.")
 @click.option("--log", "log_path", type=click.Path(dir_okay=False), help="CSV log of the run (default: OUT with .csv).")
 @click.option("--eval-episodes", default=10, show_default=True, type=click.IntRange(0),
               help="Full episodes played after training (epsilon 0.001, no life-loss ends, raw rewards).")
+@click.option("--json", "as_json", is_flag=True, help="Print the run's settings and results as JSON on stdout.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress line.")
 @_guard
-def atari_train(env_id: str, steps: int | None, out: str, seed: int, device: str, num_envs: int | None,
-                asynchronous: bool, log_path: str | None, eval_episodes: int, quiet: bool) -> None:
+def atari_train(env_id: str, steps: int | None, minutes: float | None, variant: str, overrides: tuple[str, ...],
+                out: str, seed: int, device: str, num_envs: int | None, asynchronous: bool, log_path: str | None,
+                eval_episodes: int, as_json: bool, quiet: bool) -> None:
     """Train the DQN on a benchmark env with the published conventions
     (see docs/agent.md), then report full evaluation episodes.
 
-    Example: levelforge atari train --env MinAtar/Breakout-v1 --steps 500000 --out breakout.pt
+    \b
+    Examples:
+      levelforge atari train --env MinAtar/Breakout-v1 --steps 500000 --out breakout.pt
+      levelforge atari train --env ALE/Pong-v5 --preset gpu --async --minutes 8 --out pong.pt
     """
-    from .agent import save_agent, train as run_training
+    from .agent import DQNConfig, save_agent, train as run_training
     from .agent.benchmarks import benchmark_agent, evaluate, make_vector, preset
+    from .agent.policy import pick_device
 
-    changes = {"seed": seed, "device": device}
+    try:
+        changes = DQNConfig.parse_overrides(overrides)
+    except ValueError as e:
+        raise Fail(str(e)) from None
+    changes.update(seed=seed, device=device)
     if num_envs:
         changes["num_envs"] = num_envs
-    cfg = preset(env_id, steps, **changes)
+    if minutes:
+        changes["max_seconds"] = 60.0 * minutes
+    try:
+        cfg = preset(env_id, steps, variant, **changes)
+        device_name = str(pick_device(cfg.device))
+    except ValueError as e:
+        raise Fail(str(e)) from None
     env = make_vector(env_id, cfg.num_envs, asynchronous)
     agent = benchmark_agent(cfg, env, env_id)
     log_file = Path(log_path) if log_path else Path(out).with_suffix(".csv")
-    click.echo(f"training on {env_id} for {cfg.steps:,} steps with {cfg.num_envs} envs; log: {log_file}", err=True)
+    limit = f" or {minutes:g} min" if minutes else ""
+    click.echo(f"training on {env_id} ({device_name}) for {cfg.steps:,} steps{limit} with {cfg.num_envs} envs; "
+               f"log: {log_file}", err=True)
     result = run_training(agent, env, log_path=log_file, progress=not quiet, label=env_id)
     env.close()
     if eval_episodes:
@@ -423,10 +460,13 @@ def atari_train(env_id: str, steps: int | None, out: str, seed: int, device: str
     save_agent(agent, out)
     st = agent.stats
     click.echo(f"saved {out}: {st['steps']:,} steps in {st['seconds']:.0f}s ({st['steps_per_s']:.0f} steps/s); "
-               f"training return (last {cfg.window} episodes) {st['mean_return']:.2f}")
+               f"training return (last {cfg.window} episodes) {st['mean_return']:.2f}", err=as_json)
     if eval_episodes:
         click.echo(f"evaluation: mean return {st['eval_mean_return']:.2f} over {eval_episodes} episodes "
-                   f"(min {min(st['eval_returns']):.1f}, max {max(st['eval_returns']):.1f})")
+                   f"(min {min(st['eval_returns']):.1f}, max {max(st['eval_returns']):.1f})", err=as_json)
+    if as_json:
+        click.echo(json.dumps(_finite({"env": env_id, "device": device_name, "config": cfg.to_dict(), "stats": st,
+                                       "log": result.log}), indent=2))
     if result.interrupted:
         sys.exit(130)
 

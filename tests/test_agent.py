@@ -149,13 +149,13 @@ def test_judge_refuses_another_games_levels():
 # -- learning ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("prioritized", [False, True])
-def test_dqn_learns_to_solve_a_small_maze(prioritized):
+@pytest.mark.parametrize("prioritized,replay", [(False, "host"), (True, "host"), (False, "device")])
+def test_dqn_learns_to_solve_a_small_maze(prioritized, replay):
     level = parse_level(BEND, "maze")
     env = training_env("maze", [level], 16, max_steps=40)
     cfg = DQNConfig(steps=12_000, num_envs=16, hidden=64, lr=1e-3, batch_size=64, train_every=4,
                     learning_starts=1000, target_every=100, eps_fraction=0.4, buffer_size=10_000,
-                    prioritized=prioritized, log_every=4000, seed=3)
+                    prioritized=prioritized, replay_device=replay, log_every=4000, seed=3)
     agent = tile_agent(cfg, env)
     before = Judge(agent, max_steps=40).evaluate([level])[0]
     result = train(agent, env, progress=False)
@@ -164,6 +164,16 @@ def test_dqn_learns_to_solve_a_small_maze(prioritized):
     assert before.success_rate == 0.0 or before.mean_steps > shortest
     assert after.success_rate == 1.0 and after.mean_steps == shortest == 7, result.log
     assert [row["step"] for row in result.log][-1] >= 12_000
+
+
+def test_time_limited_runs_schedule_epsilon_by_time():
+    """Under max_seconds a run far short of its planned steps still ends its
+    exploration schedule: the schedules follow time when time runs out first."""
+    env = training_env("maze", [parse_level(BEND, "maze")], 4, max_steps=40)
+    cfg = DQNConfig(steps=10**9, num_envs=4, hidden=16, batch_size=16, learning_starts=10**9, max_seconds=1.5,
+                    eps_fraction=0.5, eps_end=0.05, log_every=10**9)
+    result = train(tile_agent(cfg, env), env, progress=False)
+    assert result.log[-1]["step"] < 10**8 and result.log[-1]["epsilon"] == pytest.approx(0.05)
 
 
 def test_learner_refuses_same_step_autoreset():
@@ -273,6 +283,39 @@ def test_atari_command_trains_cartpole_end_to_end(tmp_path):
     agent = load_agent(out, env="CartPole-v1")
     assert agent.stats["steps"] >= 1500 and len(agent.stats["eval_returns"]) == 2
     assert all(ret >= 8 for ret in agent.stats["eval_returns"])  # CartPole pays 1 per step; episodes last >= 8
+
+
+def test_atari_command_overlaps_updates_with_async_envs(tmp_path):
+    """--async steps the envs in subprocesses while the network trains
+    (step_async / update / step_wait); --set and --json reach the run."""
+    out = tmp_path / "cp.pt"
+    r = CliRunner().invoke(main, [
+        "atari", "train", "--env", "CartPole-v1", "--steps", "2000", "--async", "--num-envs", "2", "--out", str(out),
+        "--set", "learning_starts=500", "--set", "train_every=2", "--eval-episodes", "0", "--json", "--quiet"])
+    assert r.exit_code == 0, r.output + r.stderr
+    res = json.loads(r.stdout)
+    assert res["config"]["learning_starts"] == 500 and res["config"]["train_every"] == 2.0
+    # one update per 2 env steps after 500 steps; the last vector step's updates run during the next step
+    assert 745 <= res["stats"]["updates"] <= 750, res["stats"]
+    assert res["log"][-1]["loss"] > 0
+
+
+def test_config_overrides_are_typed_and_checked():
+    assert DQNConfig.parse_overrides(["lr=1e-4", "steps=5e4", "double=false", "network=mlp"]) == {
+        "lr": 1e-4, "steps": 50_000, "double": False, "network": "mlp"}
+    for bad, msg in [("steps=1.5", "expected an int"), ("nope=1", "KEY=VALUE"), ("double=maybe", "true or false"),
+                     ("lr", "KEY=VALUE")]:
+        with pytest.raises(ValueError, match=msg):
+            DQNConfig.parse_overrides([bad])
+
+
+def test_gpu_preset_is_for_atari_only(tmp_path):
+    r = CliRunner().invoke(main, ["atari", "train", "--env", "CartPole-v1", "--preset", "gpu", "--out",
+                                  str(tmp_path / "x.pt")])
+    assert r.exit_code == 2 and "gpu preset is for Atari" in r.output
+    r = CliRunner().invoke(main, ["atari", "train", "--env", "CartPole-v1", "--set", "lr=fast", "--out",
+                                  str(tmp_path / "x.pt")])
+    assert r.exit_code == 2 and "expected a float" in r.output
 
 
 def test_unknown_benchmark_env_is_one_line(tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 from levelforge.agent.replay import ReplayBuffer
 from levelforge.agent.sumtree import SumTree
@@ -127,6 +128,30 @@ def test_frame_stacks_are_rebuilt_as_gymnasium_pads_them():
     for k in range(256):
         matches = [v for v in shown.values() if np.array_equal(v, s.obs[k])]
         assert matches, "a rebuilt stack differs from every stack the env showed"
+
+
+@pytest.mark.parametrize("stack,shape", [(1, (1,)), (4, (4, 3, 2))])
+def test_observations_on_a_torch_device_sample_like_host_memory(stack, shape):
+    """The GPU layout (observations as torch tensors, gathered where they
+    live) draws the same transitions as the host layout, checked on the CPU
+    device: same rows, same stacks, same targets."""
+    E = 3
+
+    def obs(ids, t):
+        return np.broadcast_to((ids % 251).astype(np.uint8).reshape(E, *([1] * len(shape))), (E, *shape)).copy()
+
+    host = ReplayBuffer(120, E, shape, np.uint8, n_step=3, gamma=0.9, stack=stack, seed=5)
+    dev = ReplayBuffer(120, E, shape, np.uint8, n_step=3, gamma=0.9, stack=stack, seed=5, device="cpu")
+    _stream(host, 90, seed=6, make_obs=obs)
+    _stream(dev, 90, seed=6, make_obs=obs)
+    a, b = host.sample(256), dev.sample(256)
+    assert torch.is_tensor(b.obs) and torch.is_tensor(b.next_obs) and b.obs.dtype == torch.uint8
+    assert np.array_equal(a.obs, b.obs.numpy()) and np.array_equal(a.next_obs, b.next_obs.numpy())
+    for x, y in zip(a[2:], b[2:]):  # actions ... index: host arrays in both
+        assert np.array_equal(np.asarray(x), np.asarray(y))
+    assert dev.nbytes == host.nbytes
+    with pytest.raises(ValueError, match="pack_bits"):
+        ReplayBuffer(16, 1, (2,), np.uint8, pack_bits=True, device="cpu")
 
 
 def test_pack_bits_round_trip_and_size():

@@ -197,30 +197,6 @@ def check_targets(targets: dict[str, float], measured: dict[str, float | None], 
     return met
 
 
-def parse_overrides(items: Sequence[str], config_cls) -> dict[str, Any]:
-    """``["batch_size=64", "prioritized=true"]`` as typed fields of the dataclass ``config_cls``."""
-    import dataclasses
-
-    fields = {f.name: f for f in dataclasses.fields(config_cls)}
-    defaults = config_cls()
-    out: dict[str, Any] = {}
-    for item in items:
-        key, sep, raw = item.partition("=")
-        if not sep or key not in fields:
-            raise ValueError(f"--set {item!r}: expected KEY=VALUE with KEY one of {', '.join(fields)}")
-        kind = type(getattr(defaults, key))
-        if kind is bool:
-            if raw.lower() not in ("true", "false", "1", "0"):
-                raise ValueError(f"--set {item!r}: expected true or false")
-            out[key] = raw.lower() in ("true", "1")
-        else:
-            try:
-                out[key] = kind(raw)
-            except ValueError:
-                raise ValueError(f"--set {item!r}: expected a {kind.__name__}") from None
-    return out
-
-
 def report(tool: str, settings: dict[str, Any], notes: list[str], results: dict[str, Any],
            targets: dict[str, float], measured: dict[str, float | None]) -> None:
     """Emit a tool's JSON result: machine, settings, notes, results, and the

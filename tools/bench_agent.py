@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quiet", action="store_true", help="no progress line")
     args = ap.parse_args(argv)
     try:
-        overrides = _bench.parse_overrides(args.overrides, DQNConfig)
+        overrides = DQNConfig.parse_overrides(args.overrides)
     except ValueError as e:
         ap.error(str(e))
 

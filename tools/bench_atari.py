@@ -45,6 +45,7 @@ TIERS = ("T0", "T1", "T2", "T3")
 MINATAR = ("MinAtar/Breakout-v1", "MinAtar/Freeway-v1", "MinAtar/SpaceInvaders-v1")
 TARGETS = {"T0_speedup": 1.5, "T1_CartPole-v1": 475.0, "T2_MinAtar/Breakout-v1": 7.0,
            "T2_MinAtar/Freeway-v1": 40.0, "T2_MinAtar/SpaceInvaders-v1": 20.0}
+T0_TRAIN_EVERY = {"CartPole-v1": 10, "MinAtar/Breakout-v1": 4}
 DEFAULT_STEPS = {"T0": 30_000, "T1": 500_000, "T2": 500_000, "T3": 100_000}
 
 
@@ -71,8 +72,10 @@ def tier0(steps: int, seed: int) -> dict:
         except BenchmarkEnvError as e:
             out[env_id] = {"skipped": str(e)}
             continue
-        learning_starts = min(5_000, steps // 4)
-        cfg = preset(env_id, steps, seed=seed, device="cpu", learning_starts=learning_starts, num_envs=8)
+        # the same update for both loops (what the reference does: one-step targets, max not Double,
+        # no gradient clipping) at CleanRL's replay ratios (one update per 10 CartPole / 4 Atari-like steps)
+        cfg = preset(env_id, steps, seed=seed, device="cpu", learning_starts=min(5_000, steps // 4), num_envs=8,
+                     n_step=1, double=False, max_grad_norm=0.0, train_every=T0_TRAIN_EVERY[env_id])
         _bench.log(f"T0 {env_id}: reference loop, {steps:,} steps")
         ref = _dqn_reference.run(make_single(env_id), cfg, steps)
         _bench.log(f"T0 {env_id}: levelforge learner, {steps:,} steps, {cfg.num_envs} envs")
@@ -85,7 +88,8 @@ def tier0(steps: int, seed: int) -> dict:
         ours = {"steps": agent.stats["steps"], "seconds": secs, "steps_per_s": agent.stats["steps"] / secs,
                 "updates": agent.stats["updates"]}
         out[env_id] = {"settings": {k: cfg.to_dict()[k] for k in ("network", "hidden", "batch_size", "train_every",
-                                                                   "learning_starts", "lr", "num_envs")},
+                                                                   "learning_starts", "lr", "num_envs", "n_step",
+                                                                   "double", "max_grad_norm")},
                        "reference": ref, "levelforge": ours, "speedup": ours["steps_per_s"] / ref["steps_per_s"]}
         _bench.log(f"   reference {ref['steps_per_s']:,.0f} steps/s, levelforge {ours['steps_per_s']:,.0f} steps/s "
                    f"({out[env_id]['speedup']:.2f}x)")
@@ -129,7 +133,9 @@ def main(argv: list[str] | None = None) -> int:
         "steps are agent steps summed over environments (Atari: 4 frames each; MinAtar: 1 frame each)",
         "mean_return: mean of the last 100 training episodes (epsilon-greedy, raw rewards); eval_returns: "
         "full episodes after training, epsilon 0.001",
-        "T0 compares steps/s of whole training runs (acting + updates) at the same replay ratio",
+        "T0 compares steps/s of whole training runs (acting + updates) with the same update (one-step targets, "
+        "max, no clipping: what the reference loop does) and replay ratio (1 update / 10 steps CartPole, "
+        "/ 4 MinAtar, as CleanRL's DQN)",
     ]
     settings = {"tiers": args.tiers, "steps": args.steps, "seed": args.seed}
     _bench.report("bench_atari", settings, notes, results, TARGETS, measured)

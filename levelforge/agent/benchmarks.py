@@ -16,7 +16,9 @@ be compared with published DQN results:
   sign in training only (both in the learner: :attr:`DQNConfig.life_loss_terminal`,
   :attr:`DQNConfig.clip_rewards`); episodes and returns are the game's own.
 
-:func:`preset` gives each family the settings its benchmarks use.
+:func:`preset` gives each family the settings its benchmarks use; Atari
+has two: ``standard`` (the Nature DQN's schedule, for long runs) and
+``gpu`` (minutes on one GPU with many CPU cores: see :data:`ATARI_GPU`).
 """
 
 from __future__ import annotations
@@ -99,9 +101,24 @@ def make_vector(env_id: str, num_envs: int, asynchronous: bool = False) -> gym.v
     return cls(fns, autoreset_mode=gym.vector.AutoresetMode.NEXT_STEP)
 
 
-def preset(env_id: str, steps: int | None = None, **changes: Any) -> DQNConfig:
-    """The settings the benchmarks use for ``env_id``'s family (overridable)."""
+#: Atari in minutes on one GPU: 16 environments stepping in subprocesses while
+#: the GPU trains (one update of 256 per vector step: 16 samples per agent step,
+#: twice Nature's replay ratio, at ten times its update rate), a fresher buffer,
+#: epsilon down to 0.01 within the first 250k steps. With ``max_seconds`` the
+#: step count is a horizon for the epsilon schedule rather than a goal.
+ATARI_GPU = dict(steps=5_000_000, num_envs=16, batch_size=256, train_every=16, lr=2e-4, buffer_size=500_000,
+                 learning_starts=20_000, target_every=1_000, eps_fraction=0.05, log_every=100_000)
+PRESETS = ("standard", "gpu")
+
+
+def preset(env_id: str, steps: int | None = None, variant: str = "standard", **changes: Any) -> DQNConfig:
+    """The settings the benchmarks use for ``env_id``'s family (overridable);
+    ``variant="gpu"``: :data:`ATARI_GPU` (Atari only)."""
     fam = family(env_id)
+    if variant not in PRESETS:
+        raise BenchmarkEnvError(f"unknown preset {variant!r}: use one of {', '.join(PRESETS)}")
+    if variant == "gpu" and fam != "atari":
+        raise BenchmarkEnvError(f"the gpu preset is for Atari (ALE/...), not {env_id}")
     if fam == "classic":  # CleanRL's CartPole DQN, but a 50k buffer and Polyak targets (steadier: docs/benchmarks.md)
         cfg = DQNConfig(steps=500_000, num_envs=4, network="mlp", hidden=128, lr=2.5e-4, batch_size=128,
                         buffer_size=50_000, train_every=10, learning_starts=10_000, tau=0.005,
@@ -115,6 +132,8 @@ def preset(env_id: str, steps: int | None = None, **changes: Any) -> DQNConfig:
                         batch_size=32, buffer_size=1_000_000, train_every=4, learning_starts=80_000,
                         target_every=2_000, eps_start=1.0, eps_end=0.01, eps_fraction=0.1, gamma=0.99, n_step=3,
                         clip_rewards=True, life_loss_terminal=True, log_every=50_000)
+        if variant == "gpu":
+            cfg = replace(cfg, **ATARI_GPU)
     if steps is not None:
         changes["steps"] = steps
     return replace(cfg, **changes)

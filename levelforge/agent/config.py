@@ -18,7 +18,9 @@ class DQNConfig:
     num_envs: int = 64  #: environments stepped together by the vector env
     seed: int = 0
     device: str = "auto"  #: "cpu", "cuda" or "auto" (cuda when available)
-    max_seconds: float = 0.0  #: stop after this much wall time, whatever the step count (0: no limit)
+    #: stop after this much wall time, whatever the step count (0: no limit); the schedules (epsilon,
+    #: PER's beta) then follow whichever of steps and time runs out first
+    max_seconds: float = 0.0
 
     # -- the learner ----------------------------------------------------------------
     gamma: float = 0.99
@@ -46,16 +48,24 @@ class DQNConfig:
     per_alpha: float = 0.6
     per_beta_start: float = 0.4  #: importance-weight exponent, annealed linearly to 1 over the run
     per_eps: float = 1e-6
+    #: where stored observations live: "host" (numpy, host memory), "device" (torch tensors on the
+    #: training device), "auto" (the GPU's memory when training on one, else host)
+    replay_device: str = "auto"
 
     # -- demonstrations (see demos.py) ---------------------------------------------------
     demo_fraction: float = 0.0  #: share of each batch drawn from demonstrations (when the learner is given some)
     demo_margin: float = 0.8  #: large-margin loss on demonstrated actions (0: off)
 
     # -- the network ----------------------------------------------------------------
-    network: str = "tile"  #: "tile" (one-hot grids), "nature" (Atari 4x84x84), "minatar", "mlp" (vectors)
-    channels: int = 32  #: conv width (tile)
-    depth: int = 0  #: 3x3 conv layers before the head (tile; 0: a perceptron over the window)
-    radius: int = 0  #: tile: the window around the player, in tiles each way (0: the whole training level from anywhere)
+    #: "plan" (one-hot grids, with a planner: planner.py), "tile" (one-hot grids, a window around the
+    #: player), "nature" (Atari 4x84x84), "minatar", "mlp" (vectors)
+    network: str = "tile"
+    channels: int = 32  #: conv width (plan, tile)
+    depth: int = 0  #: 3x3 conv layers (tile: before the head, 0 = none; plan: cell features, 0 = 2)
+    #: the window around the player, in tiles each way (tile: 0 = the whole training level from anywhere;
+    #: plan: 0 = 1, the player's neighbours)
+    radius: int = 0
+    plans: int = 2  #: plan: value maps propagated side by side (goals of different kinds, such as key and door)
     hidden: int = 256  #: width of the head's hidden layer
 
     # -- conventions of published Atari runs ------------------------------------------
@@ -84,8 +94,10 @@ class DQNConfig:
             (self.buffer_size >= self.batch_size, "buffer_size must be >= batch_size"),
             (self.radius >= 0, "radius must be >= 0"),
             (0.0 <= self.demo_fraction < 1.0, "demo_fraction must be in [0, 1)"),
-            (self.network in ("tile", "nature", "minatar", "mlp"), "network must be tile, nature, minatar or mlp"),
+            (self.network in ("plan", "tile", "nature", "minatar", "mlp"), "network must be plan, tile, nature, minatar or mlp"),
+            (self.plans >= 1, "plans must be >= 1"),
             (self.device in ("cpu", "cuda", "auto"), "device must be cpu, cuda or auto"),
+            (self.replay_device in ("host", "device", "auto"), "replay_device must be host, device or auto"),
         ]
         for ok, msg in checks:
             if not ok:
@@ -101,8 +113,42 @@ class DQNConfig:
         return asdict(self)
 
     @classmethod
+    def parse_overrides(cls, items: "list[str] | tuple[str, ...]") -> dict[str, Any]:
+        """``["batch_size=64", "prioritized=true"]`` as typed field values
+        (what ``--set KEY=VALUE`` options give); ValueError names a bad item."""
+        defaults = cls()
+        names = [f.name for f in fields(cls) if f.name != "extra"]
+        out: dict[str, Any] = {}
+        for item in items:
+            key, sep, raw = item.partition("=")
+            if not sep or key not in names:
+                raise ValueError(f"--set {item!r}: expected KEY=VALUE with KEY one of {', '.join(names)}")
+            kind = type(getattr(defaults, key))
+            if kind is bool:
+                if raw.lower() not in ("true", "false", "1", "0"):
+                    raise ValueError(f"--set {item!r}: expected true or false")
+                out[key] = raw.lower() in ("true", "1")
+                continue
+            try:
+                out[key] = _integer(raw) if kind is int else kind(raw)
+            except ValueError:
+                raise ValueError(f"--set {item!r}: expected {'an' if kind is int else 'a'} {kind.__name__}") from None
+        return out
+
+    @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "DQNConfig":
         """A config from :meth:`to_dict`'s output; unknown keys (from other
         versions) are ignored, missing ones take their defaults."""
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in names})
+
+
+def _integer(raw: str) -> int:
+    """``"50000"``, ``"50_000"`` or ``"5e4"`` as an int (ValueError if not whole)."""
+    try:
+        return int(raw)
+    except ValueError:
+        f = float(raw)
+        if not f.is_integer():
+            raise
+        return int(f)

@@ -16,6 +16,12 @@ The update (per ``train_every`` environment steps, after ``learning_starts``):
   Adam, gradients clipped by global norm;
 - target network copied every ``target_every`` updates, or moved by Polyak
   averaging (``tau < 1``) after every update.
+
+On a GPU the replay buffer keeps its observations in GPU memory (see
+:mod:`levelforge.agent.replay`; ``replay_device="cpu"`` keeps them in host
+memory), losses stay on the GPU until a report needs them, and with a vector
+env that steps asynchronously (``step_async``/``step_wait``, as gymnasium's
+``AsyncVectorEnv``) the gradient updates run while the environments step.
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ from gymnasium.vector import AutoresetMode
 from torch.nn import functional as F
 
 from .policy import Agent, pick_device
-from .replay import ReplayBuffer
+from .replay import ReplayBuffer, Sample
 from .runlog import Progress, RunLog
 
 
@@ -45,15 +51,131 @@ class TrainResult:
     interrupted: bool = False
 
 
-def make_buffer(agent: Agent, num_envs: int, obs_dtype) -> ReplayBuffer:
+def make_buffer(agent: Agent, num_envs: int, obs_dtype, device: torch.device | None = None) -> ReplayBuffer:
+    """The replay buffer for ``agent``'s config; observations on ``device``
+    when one is given (then stored as they are, not bit-packed)."""
     cfg = agent.config
     stack = agent.obs_shape[0] if cfg.network == "nature" else 1
     return ReplayBuffer(
         cfg.buffer_size, num_envs, agent.obs_shape, obs_dtype,
         n_step=cfg.n_step, gamma=cfg.gamma, stack=stack,
-        pack_bits=cfg.network in ("tile", "minatar"),  # one-hot / binary planes
-        prioritized=cfg.prioritized, alpha=cfg.per_alpha, eps=cfg.per_eps, seed=cfg.seed,
+        pack_bits=device is None and cfg.network in ("plan", "tile", "minatar"),  # one-hot / binary planes
+        prioritized=cfg.prioritized, alpha=cfg.per_alpha, eps=cfg.per_eps, seed=cfg.seed, device=device,
     )  # fmt: skip
+
+
+def replay_device(cfg, device: torch.device) -> torch.device | None:
+    """Where the replay buffer keeps observations: None for host memory."""
+    if cfg.replay_device == "device" or (cfg.replay_device == "auto" and device.type != "cpu"):
+        return device
+    return None
+
+
+class QUpdate:
+    """The gradient step: online and target networks, optimiser, replay
+    (and demonstrations). ``update(step)`` does one step and returns its loss
+    as a tensor on the device (reading it would wait for the GPU)."""
+
+    def __init__(self, agent: Agent, buffer: ReplayBuffer, demos: ReplayBuffer | None, device: torch.device) -> None:
+        cfg = self.cfg = agent.config
+        self.net, self.buffer, self.demos, self.device = agent.net, buffer, demos, device
+        self.target = copy.deepcopy(self.net).eval()
+        for p in self.target.parameters():
+            p.requires_grad_(False)
+        # the fused kernel does Adam's whole update in one pass (a quarter faster for small nets on CPU)
+        self.opt = torch.optim.Adam(self.net.parameters(), lr=cfg.lr, eps=cfg.adam_eps, fused=True)
+        self.n_demo = int(round(cfg.batch_size * cfg.demo_fraction)) if demos is not None else 0
+        self.updates = 0
+
+    def _tensor(self, x) -> torch.Tensor:
+        return torch.as_tensor(x, device=self.device)
+
+    def batch(self, beta: float) -> tuple[Sample, np.ndarray]:
+        """A batch (the agent's rows first, then the demo rows) and the agent rows' leaf ids."""
+        s = self.buffer.sample(self.cfg.batch_size - self.n_demo, beta)
+        if not self.n_demo:
+            return s, s.index
+        d = self.demos.sample(self.n_demo)
+        joined = (torch.cat([self._tensor(a), self._tensor(b)]) if torch.is_tensor(a) or torch.is_tensor(b)
+                  else np.concatenate([a, b]) for a, b in zip(s, d))
+        return Sample(*joined), s.index
+
+    def update(self, step: int) -> torch.Tensor:
+        cfg, net = self.cfg, self.net
+        beta = cfg.per_beta_start + (1.0 - cfg.per_beta_start) * min(1.0, step / max(1, cfg.steps))
+        s, own = self.batch(beta)
+        o, o2, a = self._tensor(s.obs), self._tensor(s.next_obs), self._tensor(s.actions)
+        with torch.no_grad():
+            if cfg.double:
+                best = net(o2).argmax(dim=1, keepdim=True)
+                q2 = self.target(o2).gather(1, best).squeeze(1)
+            else:
+                q2 = self.target(o2).max(dim=1).values
+            y = self._tensor(s.returns) + self._tensor(s.discounts) * q2
+        q_all = net(o)
+        q = q_all.gather(1, a[:, None]).squeeze(1)
+        per = F.huber_loss(q, y, reduction="none", delta=cfg.huber_delta)
+        loss = (self._tensor(s.weights) * per).mean()
+        n_demo = self.n_demo
+        if n_demo and cfg.demo_margin > 0:
+            # DQfD's large margin: max_a [Q(s, a) + m * (a != a_demo)] - Q(s, a_demo) on the demo rows
+            qd, ad = q_all[-n_demo:], a[-n_demo:]
+            margins = torch.full_like(qd, cfg.demo_margin).scatter_(1, ad[:, None], 0.0)
+            loss = loss + ((qd + margins).max(dim=1).values - q[-n_demo:]).mean()
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if cfg.max_grad_norm > 0:
+            torch.nn.utils.clip_grad_norm_(net.parameters(), cfg.max_grad_norm, foreach=True)
+        self.opt.step()
+        if self.buffer.prioritized:
+            td = (q - y).detach()[: len(own)]
+            self.buffer.update_priorities(own, td.abs().cpu().numpy())
+        self.updates += 1
+        self._move_target()
+        return loss.detach()
+
+    def _move_target(self) -> None:
+        cfg = self.cfg
+        if cfg.tau < 1.0:
+            with torch.no_grad():
+                torch._foreach_lerp_(list(self.target.parameters()), list(self.net.parameters()), cfg.tau)
+        elif self.updates % cfg.target_every == 0:
+            self.target.load_state_dict(self.net.state_dict())
+
+
+class Episodes:
+    """Episode bookkeeping over the vector env: running returns and wins."""
+
+    def __init__(self, n_envs: int, window: int) -> None:
+        self.returns: deque[float] = deque(maxlen=window)
+        self.successes: deque[float] = deque(maxlen=window)
+        self.all_returns: list[float] = []
+        self.count = 0
+        self._ret = np.zeros(n_envs)
+
+    def record(self, reward: np.ndarray, done: np.ndarray, valid: np.ndarray, info) -> None:
+        self._ret += np.where(valid, reward, 0.0)
+        if not done.any():
+            return
+        won = info.get("won") if isinstance(info, dict) else None
+        for i in np.flatnonzero(done):
+            self.returns.append(float(self._ret[i]))
+            self.all_returns.append(float(self._ret[i]))
+            if won is not None:
+                self.successes.append(float(bool(won[i])))
+            self._ret[i] = 0.0
+            self.count += 1
+
+    def note(self) -> str:
+        out = f"ep {self.count} ret {np.mean(self.returns):.2f}" if self.returns else ""
+        return out + (f" win {np.mean(self.successes):.0%}" if self.successes else "")
+
+
+def _use_fast_math(device: torch.device) -> None:
+    if device.type == "cuda":  # TF32 matrix products and tuned convolutions: DQN needs no more precision
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+        torch.backends.cudnn.benchmark = True
 
 
 def train(
@@ -67,7 +189,8 @@ def train(
     demos: ReplayBuffer | None = None,
 ) -> TrainResult:
     """Train ``agent`` (in place) on the vector env ``env`` for ``agent.config.steps``
-    environment steps. Ctrl-C stops early and still returns what was learned.
+    environment steps (or ``max_seconds``). Ctrl-C stops early and still
+    returns what was learned.
 
     ``demos``: demonstrations (:mod:`levelforge.agent.demos`); with
     ``config.demo_fraction > 0`` that share of every batch comes from them,
@@ -80,27 +203,21 @@ def train(
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     device = pick_device(cfg.device)
+    _use_fast_math(device)
     agent.to(device)
-    net = agent.net
-    net.train()
-    target = copy.deepcopy(net).eval()
-    for p in target.parameters():
-        p.requires_grad_(False)
-    # the fused kernel does Adam's whole update in one pass (a quarter faster for small nets on CPU)
-    opt = torch.optim.Adam(net.parameters(), lr=cfg.lr, eps=cfg.adam_eps, fused=True)
+    agent.net.train()
     obs, _ = env.reset(seed=cfg.seed)
-    buffer = make_buffer(agent, n_envs, obs.dtype)
+    buffer = make_buffer(agent, n_envs, obs.dtype, replay_device(cfg, device))
+    learner = QUpdate(agent, buffer, demos, device)
+    overlap = hasattr(env, "step_async") and hasattr(env, "step_wait")
 
     log = RunLog(log_path)
     bar = Progress(cfg.steps, label, enabled=progress)
-    returns: deque[float] = deque(maxlen=cfg.window)
-    successes: deque[float] = deque(maxlen=cfg.window)
-    all_returns: list[float] = []
-    losses: deque[float] = deque(maxlen=100)
-    ep_return = np.zeros(n_envs)
+    episodes = Episodes(n_envs, cfg.window)
+    losses: deque[torch.Tensor] = deque(maxlen=100)
     prev_done = np.zeros(n_envs, dtype=bool)
     lives = None
-    step = updates = episodes = 0
+    step = 0
     owed = 0.0
     next_log = cfg.log_every
     t0 = time.perf_counter()
@@ -110,13 +227,13 @@ def train(
         secs = time.perf_counter() - t0
         row = {
             "step": step,
-            "episodes": episodes,
-            "mean_return": float(np.mean(returns)) if returns else math.nan,
-            "success_rate": float(np.mean(successes)) if successes else math.nan,
-            "loss": float(np.mean(losses)) if losses else math.nan,
-            "epsilon": cfg.epsilon(step),
+            "episodes": episodes.count,
+            "mean_return": float(np.mean(episodes.returns)) if episodes.returns else math.nan,
+            "success_rate": float(np.mean(episodes.successes)) if episodes.successes else math.nan,
+            "loss": float(torch.stack(list(losses)).mean()) if losses else math.nan,
+            "epsilon": cfg.epsilon(schedule_step()),
             "steps_per_s": step / secs if secs > 0 else math.nan,
-            "updates": updates,
+            "updates": learner.updates,
             "seconds": secs,
         }
         log.write(row)
@@ -125,56 +242,32 @@ def train(
             on_log(row)
         return row
 
-    n_demo = int(round(cfg.batch_size * cfg.demo_fraction)) if demos is not None else 0
+    def schedule_step() -> int:
+        """Where the schedules (epsilon, PER's beta) stand: the steps done, or under a
+        time limit the share of it spent times ``steps``, whichever is further."""
+        if cfg.max_seconds <= 0:
+            return step
+        return max(step, int(cfg.steps * (time.perf_counter() - t0) / cfg.max_seconds))
 
-    def batch(beta: float):
-        """A batch (the agent's rows first, then the demo rows) and the agent rows' leaf ids."""
-        s = buffer.sample(cfg.batch_size - n_demo, beta)
-        if not n_demo:
-            return s, s.index
-        d = demos.sample(n_demo)
-        return type(s)(*(np.concatenate([a, b]) for a, b in zip(s, d))), s.index
-
-    def update() -> float:
-        beta = cfg.per_beta_start + (1.0 - cfg.per_beta_start) * min(1.0, step / max(1, cfg.steps))
-        s, own = batch(beta)
-        o = torch.as_tensor(s.obs, device=device)
-        o2 = torch.as_tensor(s.next_obs, device=device)
-        a = torch.as_tensor(s.actions, device=device)
-        with torch.no_grad():
-            if cfg.double:
-                best = net(o2).argmax(dim=1, keepdim=True)
-                q2 = target(o2).gather(1, best).squeeze(1)
-            else:
-                q2 = target(o2).max(dim=1).values
-            y = torch.as_tensor(s.returns, device=device) + torch.as_tensor(s.discounts, device=device) * q2
-        q_all = net(o)
-        q = q_all.gather(1, a[:, None]).squeeze(1)
-        td = q - y
-        per = F.huber_loss(q, y, reduction="none", delta=cfg.huber_delta)
-        loss = (torch.as_tensor(s.weights, device=device) * per).mean()
-        if n_demo and cfg.demo_margin > 0:
-            # DQfD's large margin: max_a [Q(s, a) + m * (a != a_demo)] - Q(s, a_demo) on the demo rows
-            qd, ad = q_all[-n_demo:], a[-n_demo:]
-            margins = torch.full_like(qd, cfg.demo_margin).scatter_(1, ad[:, None], 0.0)
-            loss = loss + ((qd + margins).max(dim=1).values - q[-n_demo:]).mean()
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        if cfg.max_grad_norm > 0:
-            torch.nn.utils.clip_grad_norm_(net.parameters(), cfg.max_grad_norm)
-        opt.step()
-        buffer.update_priorities(own, td[: len(own)].detach().abs().cpu().numpy())
-        return float(loss.detach())
+    def train_owed() -> None:
+        nonlocal owed
+        while owed >= 1.0:
+            losses.append(learner.update(schedule_step()))
+            owed -= 1.0
 
     try:
         deadline = t0 + cfg.max_seconds if cfg.max_seconds > 0 else math.inf
         while step < cfg.steps and time.perf_counter() < deadline:
-            eps = cfg.epsilon(step)
             if step < cfg.learning_starts:
                 actions = rng.integers(0, agent.n_actions, n_envs)
             else:
-                actions = agent.act(obs, eps, rng)
-            nxt, reward, term, trunc, info = env.step(actions)
+                actions = agent.act(obs, cfg.epsilon(schedule_step()), rng)
+            if overlap:  # learn from what is stored while the environments step
+                env.step_async(actions)
+                train_owed()
+                nxt, reward, term, trunc, info = env.step_wait()
+            else:
+                nxt, reward, term, trunc, info = env.step(actions)
             reward = np.asarray(reward, dtype=np.float64)
             term, trunc = np.asarray(term, dtype=bool), np.asarray(trunc, dtype=bool)
             valid = ~prev_done
@@ -187,55 +280,35 @@ def train(
             learn_reward = np.sign(reward) if cfg.clip_rewards else reward
             buffer.add(obs, actions, learn_reward, term | life_lost, trunc | life_lost, valid)
             done = (term | trunc) & valid
-            ep_return += np.where(valid, reward, 0.0)
-            if done.any():
-                won = info.get("won") if isinstance(info, dict) else None
-                for i in np.flatnonzero(done):
-                    returns.append(float(ep_return[i]))
-                    all_returns.append(float(ep_return[i]))
-                    if won is not None:
-                        successes.append(float(bool(won[i])))
-                    ep_return[i] = 0.0
-                    episodes += 1
+            episodes.record(reward, done, valid, info)
             prev_done = done
             obs = nxt
             step += n_envs
             if step >= cfg.learning_starts and buffer.can_sample():
                 owed += n_envs / cfg.train_every
-                while owed >= 1.0:
-                    losses.append(update())
-                    updates += 1
-                    owed -= 1.0
-                    if cfg.tau < 1.0:
-                        with torch.no_grad():
-                            for tp, p in zip(target.parameters(), net.parameters()):
-                                tp.lerp_(p, cfg.tau)
-                    elif updates % cfg.target_every == 0:
-                        target.load_state_dict(net.state_dict())
+                if not overlap:
+                    train_owed()
             if step >= next_log:
                 next_log += cfg.log_every
                 report()
             if progress:
-                note = f"ep {episodes} ret {np.mean(returns):.2f}" if returns else ""
-                if successes:
-                    note += f" win {np.mean(successes):.0%}"
-                bar.update(step, note)
+                bar.update(step, episodes.note())
     except KeyboardInterrupt:
         result.interrupted = True
     finally:
         bar.close()
     final = report() if not result.log or result.log[-1]["step"] != step else result.log[-1]
     log.close()
-    net.eval()
+    agent.net.eval()
     agent.stats = {
         "steps": step,
-        "updates": updates,
-        "episodes": episodes,
+        "updates": learner.updates,
+        "episodes": episodes.count,
         "mean_return": final["mean_return"],
         "success_rate": final["success_rate"],
         "seconds": round(final["seconds"], 1),
         "steps_per_s": round(final["steps_per_s"], 1),
         "interrupted": result.interrupted,
     }
-    result.episode_returns = all_returns
+    result.episode_returns = episodes.all_returns
     return result

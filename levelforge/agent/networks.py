@@ -1,5 +1,8 @@
 """Q-networks: one per kind of observation, all ending in the same head.
 
+(The planning network for tile games, :class:`~levelforge.agent.planner.PlanQNet`,
+has its own module.)
+
 - :class:`TileQNet`: one-hot tile grids ``(C, H, W)`` of any size. A stack of
   3x3 convolutions (dilated, so that a few layers see the whole level) makes a
   feature map; the head reads the features at the player's cell (the engine's
@@ -149,8 +152,14 @@ class MLPQNet(nn.Module):
 
 
 def build_network(kind: str, obs_shape: tuple[int, ...], n_actions: int, *, channels: int = 32, depth: int = 0,
-                  hidden: int = 256, dueling: bool = True, player_channel: int = 0, radius: int = 12) -> nn.Module:
+                  hidden: int = 256, dueling: bool = True, player_channel: int = 0, radius: int = 12,
+                  plans: int = 2) -> nn.Module:
     """The Q-network ``kind`` for observations of ``obs_shape`` (without the batch)."""
+    if kind == "plan":
+        from .planner import PlanQNet
+
+        return PlanQNet(obs_shape[0], n_actions, player_channel, channels, hidden, dueling, radius or 1, plans,
+                        depth or 2)
     if kind == "tile":
         return TileQNet(obs_shape[0], n_actions, player_channel, channels, depth, hidden, dueling, radius)
     if kind == "nature":
@@ -164,4 +173,4 @@ def build_network(kind: str, obs_shape: tuple[int, ...], n_actions: int, *, chan
         for d in obs_shape:
             n *= int(d)
         return MLPQNet(n, n_actions, hidden, dueling)
-    raise ValueError(f"unknown network {kind!r}: tile, nature, minatar or mlp")
+    raise ValueError(f"unknown network {kind!r}: plan, tile, nature, minatar or mlp")

@@ -44,7 +44,7 @@ class Agent:
                channels: tuple[str, ...] = (), player_channel: int = 0) -> "Agent":
         net = build_network(config.network, tuple(obs_shape), n_actions, channels=config.channels,
                             depth=config.depth, hidden=config.hidden, dueling=config.dueling,
-                            player_channel=player_channel, radius=config.radius)
+                            player_channel=player_channel, radius=config.radius, plans=config.plans)
         return cls(net, config, tuple(int(d) for d in obs_shape), int(n_actions), env, tuple(channels), player_channel)
 
     @property

@@ -24,7 +24,11 @@ Storage is compact:
   before an episode's start, as gymnasium's ``FrameStackObservation`` pads).
   A million Atari transitions take 7.1 GB instead of 28 GB;
 - ``pack_bits``: binary observations (one-hot tile planes) are stored at one
-  bit per value, 8 times smaller.
+  bit per value, 8 times smaller;
+- ``device``: the observations live in that torch device's memory (a GPU's),
+  and sampling gathers them there and returns tensors on it. The batch never
+  crosses the bus, which is what keeps a GPU learner fed (an Atari batch of
+  512 is 29 MB of frames). The small per-step columns stay in host memory.
 
 With ``prioritized``, rows are drawn in proportion to priority ** alpha
 (Schaul et al. 2016), new rows at the highest priority so far, and sampling
@@ -37,15 +41,18 @@ import math
 from typing import NamedTuple
 
 import numpy as np
+import torch
 
 from .sumtree import SumTree
 
+Obs = np.ndarray | torch.Tensor
+
 
 class Sample(NamedTuple):
-    obs: np.ndarray  # (B, *obs_shape)
+    obs: Obs  # (B, *obs_shape); a tensor on the buffer's device when it has one
     actions: np.ndarray  # (B,) int64
     returns: np.ndarray  # (B,) float32: discounted n-step reward sum
-    next_obs: np.ndarray  # (B, *obs_shape): the observation to bootstrap from
+    next_obs: Obs  # (B, *obs_shape): the observation to bootstrap from
     discounts: np.ndarray  # (B,) float32: gamma ** m, or 0 when the m-th step terminated
     weights: np.ndarray  # (B,) float32: importance weights (ones without prioritized replay)
     index: np.ndarray  # (B,) int64: leaf ids, for update_priorities
@@ -67,11 +74,14 @@ class ReplayBuffer:
         alpha: float = 0.6,
         eps: float = 1e-6,
         seed: int = 0,
+        device: torch.device | str | None = None,
     ) -> None:
         if stack > 1 and (len(obs_shape) < 2 or obs_shape[0] != stack):
             raise ValueError(f"stack={stack} needs observations of shape ({stack}, ...), got {obs_shape}")
         if pack_bits and np.dtype(obs_dtype) not in (np.uint8, np.bool_):
             raise ValueError("pack_bits stores 0/1 observations (uint8 or bool)")
+        if pack_bits and device is not None:
+            raise ValueError("pack_bits is for host memory; observations on a device are stored as they are")
         self.E = int(num_envs)
         self.n = int(n_step)
         self.gamma = float(gamma)
@@ -84,7 +94,13 @@ class ReplayBuffer:
         # rows needed besides the sampled one: n after it, stack - 1 before it
         self.T = max(-(-int(capacity) // self.E), self.n + self.stack + 1)
         stored = ((self.frame_size + 7) // 8,) if pack_bits else self.frame_shape
-        self.frames = np.zeros((self.T, self.E, *stored), dtype=np.uint8 if pack_bits else self.obs_dtype)
+        self.device = torch.device(device) if device is not None else None
+        self.frames: Obs
+        if self.device is not None:
+            dtype = torch.from_numpy(np.zeros(0, self.obs_dtype)).dtype
+            self.frames = torch.zeros((self.T, self.E, *stored), dtype=dtype, device=self.device)
+        else:
+            self.frames = np.zeros((self.T, self.E, *stored), dtype=np.uint8 if pack_bits else self.obs_dtype)
         self.actions = np.zeros((self.T, self.E), dtype=np.int16)
         self.rewards = np.zeros((self.T, self.E), dtype=np.float32)
         self.term = np.zeros((self.T, self.E), dtype=bool)  # the step terminated (no bootstrap)
@@ -93,6 +109,7 @@ class ReplayBuffer:
         self.age = np.zeros((self.T, self.E), dtype=np.int32)  # steps since the episode began
         self._next_age = np.zeros(self.E, dtype=np.int32)
         self.rows = 0  # rows written so far
+        self._sampleable = False
         self.rng = np.random.default_rng(seed)
         self.prioritized = prioritized
         self.alpha, self.eps = float(alpha), float(eps)
@@ -110,7 +127,8 @@ class ReplayBuffer:
 
     @property
     def nbytes(self) -> int:
-        return sum(a.nbytes for a in (self.frames, self.actions, self.rewards, self.term, self.ended, self.valid, self.age))
+        frames = self.frames.nbytes if isinstance(self.frames, np.ndarray) else self.frames.numel() * self.frames.element_size()
+        return frames + sum(a.nbytes for a in (self.actions, self.rewards, self.term, self.ended, self.valid, self.age))
 
     def _bounds(self) -> tuple[int, int]:
         """Absolute rows that may be sampled: ``lo <= r <= hi``."""
@@ -130,6 +148,8 @@ class ReplayBuffer:
         frame = obs[:, -1] if self.stack > 1 else obs
         if self.pack_bits:
             self.frames[r] = np.packbits(frame.reshape(self.E, -1).astype(np.uint8, copy=False), axis=1)
+        elif self.device is not None:
+            self.frames[r].copy_(torch.from_numpy(np.ascontiguousarray(frame, dtype=self.obs_dtype)))
         else:
             self.frames[r] = frame
         self.actions[r] = actions
@@ -162,8 +182,11 @@ class ReplayBuffer:
 
     # -- reading ------------------------------------------------------------------------
     def can_sample(self) -> bool:
+        if self._sampleable:  # a transition once sampleable keeps the buffer sampleable (rows only arrive)
+            return True
         lo, hi = self._bounds()
-        return hi >= lo and bool(self.valid[np.arange(lo, hi + 1) % self.T].any())
+        self._sampleable = hi >= lo and bool(self.valid[np.arange(lo, hi + 1) % self.T].any())
+        return self._sampleable
 
     def sample(self, batch: int, beta: float = 0.4) -> Sample:
         lo, hi = self._bounds()
@@ -190,11 +213,13 @@ class ReplayBuffer:
                 raise ValueError("the buffer holds no transitions to sample")
             weights = np.ones(batch, dtype=np.float32)
         returns, discounts, m = self._n_step(rows, cols)
+        # one gather for both ends of the transitions
+        both = self._obs(np.concatenate([rows, (rows + m) % self.T]), np.concatenate([cols, cols]))
         return Sample(
-            obs=self._obs(rows, cols),
+            obs=both[:batch],
             actions=self.actions[rows, cols].astype(np.int64),
             returns=returns,
-            next_obs=self._obs((rows + m) % self.T, cols),
+            next_obs=both[batch:],
             discounts=discounts,
             weights=weights,
             index=rows * self.E + cols,
@@ -215,15 +240,22 @@ class ReplayBuffer:
         discounts = np.where(last_term, 0.0, self.gamma ** m.astype(np.float64))
         return returns.astype(np.float32), discounts.astype(np.float32), m
 
-    def _obs(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    def _obs(self, rows: np.ndarray, cols: np.ndarray) -> Obs:
         if self.stack == 1:
-            return self._unpack(self.frames[rows, cols])
+            return self._unpack(self._gather(rows, cols))
         age = self.age[rows, cols]
         back = np.minimum(np.arange(self.stack - 1, -1, -1)[None, :], age[:, None])  # (B, S): oldest first
-        fr = self.frames[(rows[:, None] - back) % self.T, cols[:, None]]
+        fr = self._gather((rows[:, None] - back) % self.T, np.broadcast_to(cols[:, None], back.shape))
         return self._unpack(fr.reshape(len(rows) * self.stack, *fr.shape[2:])).reshape(len(rows), *self.obs_shape)
 
-    def _unpack(self, stored: np.ndarray) -> np.ndarray:
+    def _gather(self, rows: np.ndarray, cols: np.ndarray) -> Obs:
+        """Stored frames at ``(rows, cols)`` (same shapes), gathered where they live."""
+        if self.device is None:
+            return self.frames[rows, cols]
+        flat = torch.from_numpy(np.ascontiguousarray(rows * self.E + cols)).to(self.device)
+        return self.frames.view(self.T * self.E, *self.frames.shape[2:])[flat]
+
+    def _unpack(self, stored: Obs) -> Obs:
         if not self.pack_bits:
             return stored
         flat = np.unpackbits(stored, axis=-1, count=self.frame_size)

@@ -1,0 +1,64 @@
+"""PlanQNet's planner: the relaxation finds shortest paths, its gradient is exact."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from levelforge.agent import DQNConfig, tile_agent, training_env
+from levelforge.agent.planner import PlanQNet, _neighbours, relax
+from levelforge.generators import MazeGenerator
+from levelforge.solve import Solver
+
+
+def test_relaxation_gives_shortest_path_lengths_on_mazes():
+    rng = np.random.default_rng(7)
+    solver = Solver("maze")
+    for _ in range(5):
+        level = MazeGenerator(11, 15)(rng)
+        env = training_env("maze", [level], 1)
+        obs, _ = env.reset(seed=0)
+        o = torch.as_tensor(obs).float()
+        ch = list(env.engine.channels)
+        wall, goal, start = (o[:, ch.index(n)] for n in ("wall", "exit", "start"))
+        # goal cells start at 0, others far below; a step costs 1, through a wall 1000
+        v = relax(((goal - 1) * 1e4)[:, None], (1 + 999 * wall)[:, None], max_iterations=11 * 15)
+        assert -float((v[0, 0] * start[0]).sum()) == solver.solve(level).length
+
+
+def _rounds(v, cost, n):
+    """The relaxation written as plain autograd over every round."""
+    for _ in range(n):
+        up, down, left, right = _neighbours(v)
+        v = torch.maximum(v, torch.maximum(torch.maximum(up, down), torch.maximum(left, right)) - cost)
+    return v
+
+
+@pytest.mark.parametrize("shape", [(3, 2, 5, 7), (2, 1, 9, 4)])
+def test_relaxation_gradient_matches_autograd_through_the_rounds(shape):
+    torch.manual_seed(0)
+    v0 = (torch.rand(shape, dtype=torch.float64) * 20 - 20).requires_grad_()
+    cost = (torch.rand(shape, dtype=torch.float64) * 3 + 0.1).requires_grad_()
+    w = torch.randn(shape, dtype=torch.float64)
+    fast = relax(v0, cost, 200)
+    (fast * w).sum().backward()
+    g_fast = v0.grad.clone(), cost.grad.clone()
+    v0.grad = cost.grad = None
+    slow = _rounds(v0, cost, 200)
+    (slow * w).sum().backward()
+    assert torch.equal(fast, slow)
+    assert torch.allclose(g_fast[0], v0.grad) and torch.allclose(g_fast[1], cost.grad)
+    assert (g_fast[0] != 0).any() and (g_fast[1] != 0).any()
+
+
+def test_plan_network_plays_any_size_and_learns_from_its_maps():
+    env = training_env("maze", [MazeGenerator(7, 9)(np.random.default_rng(0))], 2)
+    agent = tile_agent(DQNConfig(network="plan", channels=8, hidden=16), env)
+    assert isinstance(agent.net, PlanQNet)
+    for h, w in [(7, 9), (11, 15), (5, 21)]:
+        q = agent.net(torch.zeros(3, 4, h, w, dtype=torch.uint8).index_fill_(1, torch.tensor([1]), 1))
+        assert q.shape == (3, 5) and torch.isfinite(q).all()
+    obs, _ = env.reset(seed=0)
+    agent.net(torch.as_tensor(obs)).sum().backward()
+    assert agent.net.maps.weight.grad.abs().sum() > 0  # the goal and cost maps get gradients through the planner
