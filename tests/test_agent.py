@@ -166,16 +166,6 @@ def test_dqn_learns_to_solve_a_small_maze(prioritized, replay):
     assert [row["step"] for row in result.log][-1] >= 12_000
 
 
-def test_time_limited_runs_schedule_epsilon_by_time():
-    """Under max_seconds a run far short of its planned steps still ends its
-    exploration schedule: the schedules follow time when time runs out first."""
-    env = training_env("maze", [parse_level(BEND, "maze")], 4, max_steps=40)
-    cfg = DQNConfig(steps=10**9, num_envs=4, hidden=16, batch_size=16, learning_starts=10**9, max_seconds=1.5,
-                    eps_fraction=0.5, eps_end=0.05, log_every=10**9)
-    result = train(tile_agent(cfg, env), env, progress=False)
-    assert result.log[-1]["step"] < 10**8 and result.log[-1]["epsilon"] == pytest.approx(0.05)
-
-
 def test_learner_refuses_same_step_autoreset():
     from levelforge.envs import TileVectorEnv
 

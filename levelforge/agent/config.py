@@ -18,9 +18,7 @@ class DQNConfig:
     num_envs: int = 64  #: environments stepped together by the vector env
     seed: int = 0
     device: str = "auto"  #: "cpu", "cuda" or "auto" (cuda when available)
-    #: stop after this much wall time, whatever the step count (0: no limit); the schedules (epsilon,
-    #: PER's beta) then follow whichever of steps and time runs out first
-    max_seconds: float = 0.0
+    max_seconds: float = 0.0  #: stop after this much wall time, whatever the step count (0: no limit)
 
     # -- the learner ----------------------------------------------------------------
     gamma: float = 0.99

@@ -231,7 +231,7 @@ def train(
             "mean_return": float(np.mean(episodes.returns)) if episodes.returns else math.nan,
             "success_rate": float(np.mean(episodes.successes)) if episodes.successes else math.nan,
             "loss": float(torch.stack(list(losses)).mean()) if losses else math.nan,
-            "epsilon": cfg.epsilon(schedule_step()),
+            "epsilon": cfg.epsilon(step),
             "steps_per_s": step / secs if secs > 0 else math.nan,
             "updates": learner.updates,
             "seconds": secs,
@@ -242,17 +242,10 @@ def train(
             on_log(row)
         return row
 
-    def schedule_step() -> int:
-        """Where the schedules (epsilon, PER's beta) stand: the steps done, or under a
-        time limit the share of it spent times ``steps``, whichever is further."""
-        if cfg.max_seconds <= 0:
-            return step
-        return max(step, int(cfg.steps * (time.perf_counter() - t0) / cfg.max_seconds))
-
     def train_owed() -> None:
         nonlocal owed
         while owed >= 1.0:
-            losses.append(learner.update(schedule_step()))
+            losses.append(learner.update(step))
             owed -= 1.0
 
     try:
@@ -261,7 +254,7 @@ def train(
             if step < cfg.learning_starts:
                 actions = rng.integers(0, agent.n_actions, n_envs)
             else:
-                actions = agent.act(obs, cfg.epsilon(schedule_step()), rng)
+                actions = agent.act(obs, cfg.epsilon(step), rng)
             if overlap:  # learn from what is stored while the environments step
                 env.step_async(actions)
                 train_owed()

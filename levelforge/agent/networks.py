@@ -46,6 +46,14 @@ class QHead(nn.Module):
         return self.value(h) + a - a.mean(dim=1, keepdim=True)
 
 
+def conv_stack(in_channels: int, channels: int, depth: int) -> nn.Sequential:
+    """``depth`` 3x3 convolutions of ``channels`` filters (same size out), each with a ReLU."""
+    layers: list[nn.Module] = []
+    for i in range(depth):
+        layers += [nn.Conv2d(in_channels if i == 0 else channels, channels, 3, padding=1), nn.ReLU()]
+    return nn.Sequential(*layers)
+
+
 def egocentric(obs: torch.Tensor, player_channel: int, radius: int) -> torch.Tensor:
     """The ``(2r+1) x (2r+1)`` window of every plane centred on the player's
     cell, zeros outside the level, as ``(n, k * k, c)`` (cells of the window
@@ -89,12 +97,8 @@ class TileQNet(nn.Module):
         self.player_channel = player_channel
         self.radius = radius
         self.k = 2 * radius + 1
-        layers: list[nn.Module] = []
-        width = in_channels
-        for _ in range(depth):
-            layers += [nn.Conv2d(width, channels, 3, padding=1), nn.ReLU()]
-            width = channels
-        self.convs = nn.Sequential(*layers)
+        self.convs = conv_stack(in_channels, channels, depth)
+        width = channels if depth else in_channels
         self.dense = nn.Sequential(nn.Linear(width * self.k * self.k, hidden), nn.ReLU())
         self.head = QHead(hidden, hidden, n_actions, dueling)
 

@@ -38,7 +38,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .networks import QHead, egocentric
+from .networks import QHead, conv_stack, egocentric
 
 
 _FAR = -1e9  # outside the grid: no way through
@@ -129,12 +129,7 @@ class PlanQNet(nn.Module):
         if radius < 1 or plans < 1 or depth < 1:
             raise ValueError("PlanQNet needs radius >= 1, plans >= 1 and depth >= 1")
         self.player_channel, self.radius, self.plans = player_channel, radius, plans
-        layers: list[nn.Module] = []
-        width = in_channels
-        for _ in range(depth):
-            layers += [nn.Conv2d(width, channels, 3, padding=1), nn.ReLU()]
-            width = channels
-        self.cells = nn.Sequential(*layers)
+        self.cells = conv_stack(in_channels, channels, depth)
         self.shared = nn.Linear(channels, channels)  # the global max-pool, added back to every cell
         self.maps = nn.Conv2d(channels, 2 * plans, 1)  # goal logits, cost pre-activations
         with torch.no_grad():  # start with no goals and a cost of about 1 per step everywhere
