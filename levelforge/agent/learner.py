@@ -18,7 +18,7 @@ The update (per ``train_every`` environment steps, after ``learning_starts``):
   averaging (``tau < 1``) after every update.
 
 On a GPU the replay buffer keeps its observations in GPU memory (see
-:mod:`levelforge.agent.replay`; ``replay_device="cpu"`` keeps them in host
+:mod:`levelforge.agent.replay`; ``replay_device="host"`` keeps them in host
 memory), losses stay on the GPU until a report needs them, and with a vector
 env that steps asynchronously (``step_async``/``step_wait``, as gymnasium's
 ``AsyncVectorEnv``) the gradient updates run while the environments step.
@@ -138,7 +138,8 @@ class QUpdate:
         cfg = self.cfg
         if cfg.tau < 1.0:
             with torch.no_grad():
-                torch._foreach_lerp_(list(self.target.parameters()), list(self.net.parameters()), cfg.tau)
+                for tp, p in zip(self.target.parameters(), self.net.parameters()):
+                    tp.lerp_(p, cfg.tau)
         elif self.updates % cfg.target_every == 0:
             self.target.load_state_dict(self.net.state_dict())
 
