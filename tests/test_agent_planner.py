@@ -62,3 +62,14 @@ def test_plan_network_plays_any_size_and_learns_from_its_maps():
     obs, _ = env.reset(seed=0)
     agent.net(torch.as_tensor(obs)).sum().backward()
     assert agent.net.maps.weight.grad.abs().sum() > 0  # the goal and cost maps get gradients through the planner
+
+
+def test_plan_network_refuses_a_game_whose_moves_are_in_another_order():
+    from dataclasses import replace
+
+    from levelforge.game import load_game
+
+    spec = replace(load_game("maze"), actions=("noop", "left", "right", "up", "down"))
+    env = training_env(spec, [MazeGenerator(7, 9)(np.random.default_rng(0))], 2)
+    with pytest.raises(ValueError, match="actions 1-4"):
+        tile_agent(DQNConfig(network="plan"), env)

@@ -42,7 +42,10 @@ from .networks import QHead, conv_stack, egocentric
 
 
 _FAR = -1e9  # outside the grid: no way through
-MOVES = {1: (-1, 0), 2: (1, 0), 3: (0, -1), 4: (0, 1)}  #: action -> (dy, dx) of the cell it moves to
+#: action index -> (dy, dx) of the cell it moves to: the tile games' order
+#: ``noop, up, down, left, right, ...`` (``tile_agent`` checks a game's actions against it)
+MOVES = {1: (-1, 0), 2: (1, 0), 3: (0, -1), 4: (0, 1)}
+MOVE_NAMES = ("up", "down", "left", "right")  #: the names of actions 1 to 4
 
 
 def _neighbours(v: torch.Tensor) -> tuple[torch.Tensor, ...]:

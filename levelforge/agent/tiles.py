@@ -104,6 +104,12 @@ def tile_agent(config: DQNConfig, env: TileVectorEnv) -> Agent:
     channels = tuple(engine.channels)
     player = channels.index(engine.rules.player)
     shape = env.single_observation_space.shape
+    if config.network == "plan":
+        from .planner import MOVE_NAMES
+
+        if tuple(engine.spec.actions[1:5]) != MOVE_NAMES:
+            raise ValueError(f"the plan network needs actions 1-4 to be {', '.join(MOVE_NAMES)}; "
+                             f"{engine.spec.name!r} has {', '.join(engine.spec.actions)}")
     if config.network == "tile" and config.radius == 0:
         config = replace(config, radius=max(shape[1], shape[2]) - 1)
     return Agent.create(config, shape, env.single_action_space.n, engine.spec.name, channels, player)
