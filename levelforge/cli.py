@@ -6,10 +6,12 @@ folder) print one line on stderr and exit with status 2.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import statistics
 import sys
+import time
 from pathlib import Path
 from typing import Iterable
 
@@ -290,13 +292,19 @@ def train() -> None:
 @click.option("--demos", default=2000, show_default=True, type=click.IntRange(0),
               help="Learn also from the exact solver's plans on up to this many training levels (the --levels, "
               "then practice levels with --procedural); 0: from its own play alone.")
-@click.option("--minutes", type=click.FloatRange(0, min_open=True), help="Stop after this much wall time.")
+@click.option("--pretrain", default=3000, show_default=True, type=click.IntRange(0),
+              help="Updates on the demonstrations alone before the agent plays (DQfD's pre-training).")
+@click.option("--minutes", type=click.FloatRange(0, min_open=True),
+              help="Stop after this much wall time (solving demonstrations and pre-training included).")
+@click.option("--validate", default=0, show_default=True, type=click.IntRange(0),
+              help="Judge the agent on this many generated validation levels (maze, dungeon) at each log row "
+              "and keep the weights that won most of them; 0: keep the last weights.")
 @click.option("--prioritized", is_flag=True, help="Prioritized replay.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress line.")
 @_guard
 def train_agent(game: str, levels: tuple[str, ...], steps: int, out: str, seed: int, device: str, num_envs: int,
-                log_path: str | None, procedural: bool, demos: int, minutes: float | None, prioritized: bool,
-                quiet: bool) -> None:
+                log_path: str | None, procedural: bool, demos: int, pretrain: int, minutes: float | None, validate: int,
+                prioritized: bool, quiet: bool) -> None:
     """Train a DQN agent to play GAME's levels.
 
     The agent sees each level from the player's tile (so it can play levels
@@ -313,8 +321,12 @@ def train_agent(game: str, levels: tuple[str, ...], steps: int, out: str, seed: 
 
     spec = _game(game)
     lvls = _levels(levels, spec)
+    if validate:  # before any training work: a game without a generator fails here
+        from .generators import procedural as procedural_generator
+
+        validation = procedural_generator(spec.name).sample(validate, seed + 20_000)
     cfg = tile_preset(steps, num_envs=num_envs, seed=seed, device=device, prioritized=prioritized,
-                      max_seconds=60 * minutes if minutes else 0.0)
+                      max_seconds=60 * minutes if minutes else 0.0, pretrain_updates=pretrain)
     source = lvls
     if procedural:
         source = MixedSource(lvls, practice_levels(spec.name))
@@ -331,12 +343,24 @@ def train_agent(game: str, levels: tuple[str, ...], steps: int, out: str, seed: 
             practice = practice_levels(spec.name)
             pool = pool + [practice(rng) for _ in range(demos - len(pool))]
         click.echo(f"solving {len(pool)} training levels for demonstrations", err=True)
+        solving = time.perf_counter()
         demo_buf, _ = demonstrations(pool, env.pool.size, env.single_observation_space.shape, cfg.n_step, cfg.gamma)
+        if cfg.max_seconds:  # the solving counts against --minutes
+            cfg = dataclasses.replace(cfg, max_seconds=max(1.0, cfg.max_seconds - (time.perf_counter() - solving)))
     agent = tile_agent(cfg, env)
     log_file = Path(log_path) if log_path else Path(out).with_suffix(".csv")
     what = f"{len(lvls)} levels" + (" and generated ones" if procedural else "")
     click.echo(f"training a {spec.name} agent on {what} for {steps:,} steps; log: {log_file}", err=True)
-    result = run_training(agent, env, log_path=log_file, progress=not quiet, label=f"{spec.name}", demos=demo_buf)
+    snap = None
+    if validate:
+        from .agent.snapshots import BestSnapshot
+
+        snap = BestSnapshot(agent, validation)
+    result = run_training(agent, env, log_path=log_file, progress=not quiet, label=f"{spec.name}", demos=demo_buf,
+                          on_log=snap)
+    if snap is not None and snap.restore():
+        click.echo(f"kept the weights of step {snap.best_step:,}: they won {snap.best[0]:.0%} of "
+                   f"{validate} validation levels", err=True)
     scores = Judge(agent).evaluate(lvls)
     agent.stats["train_levels"] = len(lvls)
     agent.stats["train_levels_won"] = sum(s.success_rate for s in scores) / len(scores)

@@ -184,7 +184,7 @@ def test_cli_trains_saves_and_evaluates(tmp_path):
     (levels / "straight.txt").write_text(STRAIGHT)
     out = tmp_path / "agent.pt"
     r = CliRunner().invoke(main, ["train", "agent", "--game", "maze", "--levels", str(levels), "--steps", "3000",
-                                  "--num-envs", "8", "--out", str(out), "--quiet"])
+                                  "--num-envs", "8", "--pretrain", "100", "--out", str(out), "--quiet"])
     assert r.exit_code == 0, r.output
     assert out.exists() and (tmp_path / "agent.csv").read_text().startswith("step,episodes,mean_return")
     r = CliRunner().invoke(main, ["evaluate-agent", "--agent", str(out), "--levels", str(levels), "--json"])
@@ -192,6 +192,18 @@ def test_cli_trains_saves_and_evaluates(tmp_path):
     lines = [json.loads(x) for x in r.output.strip().splitlines()]
     assert {x["level"] for x in lines[:-1]} == {"bend", "straight"}
     assert 0.0 <= lines[-1]["summary"]["success_rate"] <= 1.0
+
+
+def test_cli_keeps_the_weights_that_won_validation(tmp_path):
+    out = tmp_path / "agent.pt"
+    r = CliRunner().invoke(main, ["train", "agent", "--game", "maze", "--steps", "2000", "--num-envs", "8",
+                                  "--demos", "0", "--validate", "3", "--out", str(out), "--quiet"])
+    assert r.exit_code == 0, r.output
+    assert "kept the weights of step" in r.stderr
+    assert load_agent(out).stats["validation"]["levels"] == 3
+    r = CliRunner().invoke(main, ["train", "agent", "--game", "sokoban", "--steps", "2000", "--validate", "3",
+                                  "--out", str(tmp_path / "s.pt")])
+    assert r.exit_code == 2 and "no procedural generator" in r.output and not (tmp_path / "s.pt").exists()
 
 
 def test_cli_agent_errors_are_one_line(tmp_path):
@@ -261,6 +273,21 @@ def test_learning_from_demonstrations_uses_the_margin_loss():
     assert after.success_rate == 1.0 and after.mean_steps == 7
 
 
+def test_pre_training_learns_the_demonstrations_before_any_play():
+    from levelforge.agent.demos import demo_buffer, solver_plans
+
+    level = parse_level(BEND, "maze")
+    env = training_env("maze", [level], 8, max_steps=40)
+    cfg = DQNConfig(steps=8, num_envs=8, hidden=64, lr=1e-3, batch_size=64, learning_starts=10**6,
+                    target_every=100, demo_fraction=0.5, pretrain_updates=300, seed=1)
+    agent = tile_agent(cfg, env)
+    demos = demo_buffer(solver_plans([level]), (11, 15), agent.obs_shape, cfg.n_step, cfg.gamma)
+    train(agent, env, progress=False, demos=demos)
+    assert agent.stats["steps"] == 8 and agent.stats["updates"] == 300  # one vector step of play, no update from it
+    after = Judge(agent, max_steps=40).evaluate([level])[0]
+    assert after.success_rate == 1.0 and after.mean_steps == 7
+
+
 # -- benchmark environments ------------------------------------------------------------------------
 
 
@@ -311,3 +338,29 @@ def test_gpu_preset_is_for_atari_only(tmp_path):
 def test_unknown_benchmark_env_is_one_line(tmp_path):
     r = CliRunner().invoke(main, ["atari", "train", "--env", "Pong", "--out", str(tmp_path / "x.pt")])
     assert r.exit_code == 2 and "unknown benchmark env 'Pong'" in r.output and r.output.count("\n") == 1
+
+
+def test_best_snapshot_keeps_the_weights_that_won_validation():
+    from levelforge.agent.snapshots import BestSnapshot
+
+    class Prefers(nn.Module):  # Q = a learned preference per action, the same everywhere
+        def __init__(self, n):
+            super().__init__()
+            self.pref = nn.Parameter(torch.zeros(n))
+
+        def forward(self, obs):
+            return self.pref.expand(len(obs), -1)
+
+    agent = _agent()
+    agent.net = Prefers(agent.n_actions)
+    right, left = agent.n_actions - 1, agent.n_actions - 2  # maze actions: noop, up, down, left, right
+    snap = BestSnapshot(agent, [parse_level(STRAIGHT, "maze")])
+    with torch.no_grad():
+        agent.net.pref.zero_().index_fill_(0, torch.tensor([right]), 1.0)
+    snap({"step": 100})  # walks right into the exit: wins
+    with torch.no_grad():
+        agent.net.pref.zero_().index_fill_(0, torch.tensor([left]), 1.0)
+    snap({"step": 200})  # walks into the wall: loses
+    assert [h["win_rate"] for h in snap.history] == [1.0, 0.0]
+    assert snap.restore() and int(agent.net.pref.argmax()) == right
+    assert agent.stats["validation"]["step"] == 100 and agent.stats["validation"]["win_rate"] == 1.0

@@ -35,6 +35,7 @@ import numpy as np  # noqa: E402
 
 from levelforge.agent import DQNConfig, Judge, tile_agent, train, training_env  # noqa: E402
 from levelforge.agent.demos import demonstrations  # noqa: E402
+from levelforge.agent.snapshots import BestSnapshot  # noqa: E402
 from levelforge.agent.tiles import MixedSource, practice_levels, tile_preset  # noqa: E402
 from levelforge.game import game_levels_dir, load_game  # noqa: E402
 from levelforge.generators import procedural  # noqa: E402
@@ -67,6 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out-dir", type=Path, default=None, help="save each agent and its CSV log here")
     ap.add_argument("--demos", type=int, default=0,
                     help="solve this many practice levels and learn from the solver's plans too (DQfD; 0: none)")
+    ap.add_argument("--validation", type=int, default=0,
+                    help="generated validation levels (seed --held-out-seed + 1): judge the agent on them at each "
+                    "log row and keep the best weights (0: keep the last)")
     ap.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                     help="override a DQNConfig field of the preset, e.g. --set batch_size=64 (repeatable)")
     ap.add_argument("--quiet", action="store_true", help="no progress line")
@@ -98,7 +102,15 @@ def main(argv: list[str] | None = None) -> int:
         agent = tile_agent(cfg, env)
         log = args.out_dir / f"{game}.csv" if args.out_dir else None
         _bench.log(f"{game}: training for at most {args.minutes:g} min in all ({args.steps:,} planned steps)")
-        res = train(agent, env, log_path=log, progress=not args.quiet, label=game, demos=demos)
+        snap = None
+        if args.validation:
+            test_ids = {lv.id for lv in gen.sample(args.held_out, args.held_out_seed)}
+            val = [lv for lv in gen.sample(args.validation, args.held_out_seed + 1) if lv.id not in test_ids]
+            snap = BestSnapshot(agent, val)
+        res = train(agent, env, log_path=log, progress=not args.quiet, label=game, demos=demos, on_log=snap)
+        if snap is not None:
+            snap.restore()
+            _bench.log(f"   kept the weights of step {snap.best_step:,}: validation win rate {snap.best[0]:.1%}")
         if args.out_dir:
             from levelforge.agent import save_agent
 
@@ -128,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
             "training": agent.stats,
             "training_levels": {"corpus": len(corpus), "distinct_served": len(source.served)},
             "demonstrations": demo_info,
+            "validation": {"levels": len(snap.levels), "best_step": snap.best_step, "history": snap.history}
+            if snap else None,
             "held_out": {**held, "generated_dropped_as_seen": len(generated) - len(fresh)},
             "log": res.log,
         }

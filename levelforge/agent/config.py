@@ -53,6 +53,7 @@ class DQNConfig:
     # -- demonstrations (see demos.py) ---------------------------------------------------
     demo_fraction: float = 0.0  #: share of each batch drawn from demonstrations (when the learner is given some)
     demo_margin: float = 0.8  #: large-margin loss on demonstrated actions (0: off)
+    pretrain_updates: int = 0  #: updates on demonstrations alone before the first step (DQfD's pre-training)
 
     # -- the network ----------------------------------------------------------------
     #: "plan" (one-hot grids, with a planner: planner.py), "tile" (one-hot grids, a window around the
@@ -94,6 +95,7 @@ class DQNConfig:
             (0.0 <= self.demo_fraction < 1.0, "demo_fraction must be in [0, 1)"),
             (self.network in ("plan", "tile", "nature", "minatar", "mlp"), "network must be plan, tile, nature, minatar or mlp"),
             (self.plans >= 1, "plans must be >= 1"),
+            (self.pretrain_updates >= 0, "pretrain_updates must be >= 0"),
             (self.device in ("cpu", "cuda", "auto"), "device must be cpu, cuda or auto"),
             (self.replay_device in ("host", "device", "auto"), "replay_device must be host, device or auto"),
         ]

@@ -90,8 +90,10 @@ class QUpdate:
     def _tensor(self, x) -> torch.Tensor:
         return torch.as_tensor(x, device=self.device)
 
-    def batch(self, beta: float) -> tuple[Sample, np.ndarray]:
+    def batch(self, beta: float, demos_only: bool = False) -> tuple[Sample, np.ndarray]:
         """A batch (the agent's rows first, then the demo rows) and the agent rows' leaf ids."""
+        if demos_only:
+            return self.demos.sample(self.cfg.batch_size), np.zeros(0, dtype=np.int64)
         s = self.buffer.sample(self.cfg.batch_size - self.n_demo, beta)
         if not self.n_demo:
             return s, s.index
@@ -100,10 +102,11 @@ class QUpdate:
                   else np.concatenate([a, b]) for a, b in zip(s, d))
         return Sample(*joined), s.index
 
-    def update(self, step: int) -> torch.Tensor:
+    def update(self, step: int, demos_only: bool = False) -> torch.Tensor:
+        """One gradient step; ``demos_only``: on demonstrations alone (DQfD's pre-training)."""
         cfg, net = self.cfg, self.net
         beta = cfg.per_beta_start + (1.0 - cfg.per_beta_start) * min(1.0, step / max(1, cfg.steps))
-        s, own = self.batch(beta)
+        s, own = self.batch(beta, demos_only)
         o, o2, a = self._tensor(s.obs), self._tensor(s.next_obs), self._tensor(s.actions)
         with torch.no_grad():
             if cfg.double:
@@ -116,7 +119,7 @@ class QUpdate:
         q = q_all.gather(1, a[:, None]).squeeze(1)
         per = F.huber_loss(q, y, reduction="none", delta=cfg.huber_delta)
         loss = (self._tensor(s.weights) * per).mean()
-        n_demo = self.n_demo
+        n_demo = cfg.batch_size if demos_only else self.n_demo
         if n_demo and cfg.demo_margin > 0:
             # DQfD's large margin: max_a [Q(s, a) + m * (a != a_demo)] - Q(s, a_demo) on the demo rows
             qd, ad = q_all[-n_demo:], a[-n_demo:]
@@ -127,7 +130,7 @@ class QUpdate:
         if cfg.max_grad_norm > 0:
             torch.nn.utils.clip_grad_norm_(net.parameters(), cfg.max_grad_norm, foreach=True)
         self.opt.step()
-        if self.buffer.prioritized:
+        if self.buffer.prioritized and len(own):
             td = (q - y).detach()[: len(own)]
             self.buffer.update_priorities(own, td.abs().cpu().numpy())
         self.updates += 1
@@ -195,7 +198,8 @@ def train(
 
     ``demos``: demonstrations (:mod:`levelforge.agent.demos`); with
     ``config.demo_fraction > 0`` that share of every batch comes from them,
-    with a large-margin loss on the demonstrated actions."""
+    with a large-margin loss on the demonstrated actions, after
+    ``config.pretrain_updates`` updates on them alone (DQfD's pre-training)."""
     cfg = agent.config
     mode = env.metadata.get("autoreset_mode", AutoresetMode.NEXT_STEP)
     if AutoresetMode(mode) != AutoresetMode.NEXT_STEP:
@@ -251,6 +255,13 @@ def train(
 
     try:
         deadline = t0 + cfg.max_seconds if cfg.max_seconds > 0 else math.inf
+        pretrain = cfg.pretrain_updates if demos is not None else 0
+        for i in range(pretrain):  # DQfD: learn the demonstrations before playing
+            if time.perf_counter() >= deadline:
+                break
+            losses.append(learner.update(0, demos_only=True))
+            if progress and i % 100 == 0:
+                bar.update(0, f"pre-training on demonstrations: {i:,} of {pretrain:,} updates")
         while step < cfg.steps and time.perf_counter() < deadline:
             if step < cfg.learning_starts:
                 actions = rng.integers(0, agent.n_actions, n_envs)

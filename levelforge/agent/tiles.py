@@ -26,12 +26,12 @@ def tile_preset(steps: int, **changes: Any) -> DQNConfig:
     ``tools/bench_agent.py``): 64 environments, one update of 128 samples per
     8 environment steps, 5-step Double DQN targets, the planning network
     (:mod:`levelforge.agent.planner`) with a dueling head; given
-    demonstrations, half of each batch comes from them (measured in
-    docs/benchmarks.md)."""
+    demonstrations, 3,000 updates on them alone first (DQfD's pre-training),
+    then half of each batch comes from them (measured in docs/benchmarks.md)."""
     cfg = DQNConfig(
         steps=steps, num_envs=64, network="plan", channels=16, hidden=128, lr=5e-4, batch_size=128, train_every=8,
         n_step=5, learning_starts=min(10_000, steps // 10), target_every=500, eps_fraction=0.3, eps_end=0.02,
-        buffer_size=200_000, demo_fraction=0.5,
+        buffer_size=200_000, demo_fraction=0.5, pretrain_updates=3_000,
     )  # fmt: skip
     return replace(cfg, **changes)
 
