@@ -321,3 +321,49 @@ def test_strided_and_foreign_dtype_views_step_like_copies():
     want, r1, _ = e.step(s.take(np.arange(0, 40, 2)), a.astype(np.int64))
     got, r2, _ = e.step(view, a)
     assert np.array_equal(e.keys(want), e.keys(got)) and np.array_equal(r1, r2)
+
+
+def test_set_rows_copies_chosen_rows_of_other_states():
+    e, s, rng = _big_batch("dungeon", 50, 8)
+    _, bank, _ = _big_batch("dungeon", 5, 1)
+    bank = bank.replace(t=np.arange(5, dtype=np.int32) + 100)  # rows that differ from s's everywhere
+    x = s.copy()
+    rows, pick = np.array([3, 7, 49]), np.array([4, 0, 4])
+    x.set_rows(rows, bank, pick)
+    others = np.setdiff1d(np.arange(len(s)), rows)
+    for k, v in x.arrays().items():
+        assert np.array_equal(v[rows], getattr(bank, k)[pick]), k
+        assert np.array_equal(v[others], getattr(s, k)[others]), k
+    mask = np.zeros(len(s), bool)
+    mask[[1, 2]] = True
+    x.set_rows(mask, bank.take(np.array([2, 3])))  # a mask, and all of the other's rows in order
+    assert np.array_equal(x.t[[1, 2]], [102, 103])
+
+
+def test_set_rows_refuses_bad_rows_and_changes_nothing():
+    e, s, rng = _big_batch("dungeon", 20, 9)
+    x = s.copy()
+    with pytest.raises(IndexError, match="out of range"):
+        x.set_rows(np.array([0, 20]), s, np.array([1, 2]))
+    with pytest.raises(IndexError, match="out of range"):
+        x.set_rows(np.array([0, 1]), s, np.array([1, -1]))
+    with pytest.raises(ValueError, match="2 rows to replace but 1"):
+        x.set_rows(np.array([0, 1]), s, np.array([1]))
+    with pytest.raises(ValueError, match="other shapes"):
+        x.set_rows(np.array([0]), e.load([lv("wwww\nwA.w\nwwww", "dungeon")]))  # a smaller board
+    for k, v in x.arrays().items():
+        assert np.array_equal(v, getattr(s, k)), k
+
+
+def test_thread_scratch_lies_on_cache_lines_of_its_own():
+    """Each thread writes its scratch on every row: two parts' arrays on one
+    cache line made two threads slower than one (false sharing)."""
+    from levelforge.engine.batch import scratch
+
+    spans = []
+    for part in range(3):
+        for a in scratch(165, part).values():
+            lo = a.ctypes.data
+            spans.append((lo // 64, (lo + a.nbytes - 1) // 64))
+    spans.sort()
+    assert all(prev[1] < nxt[0] for prev, nxt in zip(spans, spans[1:]))

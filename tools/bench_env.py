@@ -87,10 +87,11 @@ def bench_engine(
                 rows = np.flatnonzero(done)
                 live_done += int(new.t[rows].sum())
                 ended += len(rows)
-                fresh = bank.take(rng.integers(0, n_bank, len(rows)))
+                pick = rng.integers(0, n_bank, len(rows))
                 if inplace:
-                    new.set_rows(rows, fresh)
+                    new.set_rows(rows, bank, pick)
                 else:
+                    fresh = bank.take(pick)
                     # rows of arrays the step made new are replaced in place,
                     # arrays it shared with `states` are copied
                     new = new.put(rows, fresh, previous=states)

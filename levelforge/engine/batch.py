@@ -113,7 +113,7 @@ class Batch(NamedTuple):
     row_items: np.ndarray  # (N,) uint8 scratch: this row's items once written
     dirty: np.ndarray  # (1,) uint8: row_items holds this row's items
     moved: np.ndarray  # (2,) int64: the item this row pushed, (from, to); -1 none
-    starts: np.ndarray  # (N,) int32 scratch: NPC cells at the start of the world phase
+    occupied: np.ndarray  # (N,) uint8 scratch, all zero between rows: cells NPCs hold or held this world phase
 
 
 @njit(cache=True, inline="always")
@@ -201,6 +201,18 @@ def unflat(arrays):
 
 
 _SCRATCH = threading.local()
+_LINE = 64  # bytes in a cache line
+
+
+def _own_lines(n: int, dtype) -> np.ndarray:
+    """``n`` zeros of ``dtype`` on cache lines of their own. Threads write
+    their scratch on every row; two tiny arrays from one allocator often share
+    a cache line, and then the threads' writes fight over it (false sharing:
+    two threads were slower than one)."""
+    nbytes = n * np.dtype(dtype).itemsize
+    raw = np.zeros(nbytes + 3 * _LINE, dtype=np.uint8)
+    start = -raw.ctypes.data % _LINE + _LINE  # aligned, a whole line after the block's start
+    return raw[start : start + nbytes].view(dtype)
 
 
 def scratch(n: int, part: int = 0) -> dict[str, np.ndarray]:
@@ -213,9 +225,9 @@ def scratch(n: int, part: int = 0) -> dict[str, np.ndarray]:
     got = mine.get((n, part))
     if got is None:
         got = mine[n, part] = {
-            "row_items": np.empty(n, dtype=np.uint8),
-            "dirty": np.zeros(1, dtype=np.uint8),
-            "moved": np.empty(2, dtype=np.int64),
-            "starts": np.empty(n, dtype=np.int32),
+            "row_items": _own_lines(n, np.uint8),
+            "dirty": _own_lines(1, np.uint8),
+            "moved": _own_lines(2, np.int64),
+            "occupied": _own_lines(n, np.uint8),
         }
     return got

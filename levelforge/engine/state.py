@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from .rowcopy import as_index, copy_rows
+
 # Directions, in the order of the move actions: up, down, left, right.
 UP, DOWN, LEFT, RIGHT = 0, 1, 2, 3
 _DELTAS: dict[int, np.ndarray] = {}
@@ -156,11 +158,20 @@ class State:
             self.npc_kind, self.npc_dir.copy(), self.inv.copy(), self.t.copy(), self.status.copy(),
         )  # fmt: skip
 
-    def set_rows(self, idx: np.ndarray, other: "State") -> None:
-        """Replace rows ``idx`` of these states' arrays by ``other``'s rows, in
-        place (for an owner of the arrays, like :meth:`Engine.advance`)."""
-        for k in _ARRAYS:
-            getattr(self, k)[idx] = getattr(other, k)
+    def set_rows(self, idx: np.ndarray, other: "State", src: np.ndarray | None = None) -> None:
+        """Replace rows ``idx`` of these states' arrays by ``other``'s rows
+        ``src`` (default: all of them, in order), in place (for an owner of the
+        arrays, like :meth:`Engine.advance`), in one compiled call. ``other``
+        must have rows of the same shapes (same board size and NPC slots)."""
+        dst = as_index(idx, len(self))
+        src = np.arange(len(other)) if src is None else as_index(src, len(other))
+        if dst.shape != src.shape:
+            raise ValueError(f"set_rows: {len(dst)} rows to replace but {len(src)} rows given")
+        mine, theirs = self.arrays(), other.arrays()
+        if [(v.dtype, v.shape[1:]) for v in mine.values()] != [(v.dtype, v.shape[1:]) for v in theirs.values()]:
+            raise ValueError("set_rows: the other states' rows have other shapes or types (another board or NPC count)")
+        if not copy_rows(dst, src, *mine.values(), *theirs.values()):
+            raise IndexError(f"set_rows: a row index is out of range ({len(self)} rows here, {len(other)} there)")
 
     @property
     def won(self) -> np.ndarray:

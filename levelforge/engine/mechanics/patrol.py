@@ -105,9 +105,16 @@ def world(tab, bt, b):
         return
     cells, heads, kinds = bt.npc_pos[b], bt.npc_dir[b], bt.old.npc_kind[b]
     m = cells.shape[0]
-    starts = bt.starts  # where each NPC stood at the start of the step
+    # cells an NPC stood on at the start of the step or has moved onto since:
+    # an occupancy map (zero again on return) instead of comparing every pair
+    occupied = bt.occupied
+    alive = 0
     for j in range(m):
-        starts[j] = cells[j]
+        if cells[j] >= 0:
+            occupied[cells[j]] = 1
+            alive += 1
+    if not alive:
+        return
     due = tab.due
     phase = next_phase(tab, bt.t[b])
     solid = tab.terrain_flags
@@ -118,13 +125,14 @@ def world(tab, bt, b):
         if here < 0 or not due[kinds[j], phase]:
             continue
         ahead = here + heads[j]
-        blocked = solid[terrain[ahead]] & SOLID or items[ahead]
-        if not blocked:  # an NPC there at the start, or one earlier in reading order moved there
-            for k in range(m):
-                if starts[k] == ahead or cells[k] == ahead:
-                    blocked = True
-                    break
-        if blocked:
+        if solid[terrain[ahead]] & SOLID or items[ahead] or occupied[ahead]:
             heads[j] = -heads[j]
         else:
             cells[j] = ahead
+            occupied[ahead] = 1
+    # clear the map: every cell set above is a start cell or a current cell
+    for j in range(m):
+        here = cells[j]
+        if here >= 0:
+            occupied[here] = 0
+            occupied[here - heads[j]] = 0
