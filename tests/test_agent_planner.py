@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from levelforge.agent import DQNConfig, tile_agent, training_env
-from levelforge.agent.planner import PlanQNet, _neighbours, relax
+from levelforge.agent.planner import PlanQNet, _neighbours, _Relax, relax
 from levelforge.generators import MazeGenerator
 from levelforge.solve import Solver
 
@@ -50,6 +50,32 @@ def test_relaxation_gradient_matches_autograd_through_the_rounds(shape):
     assert torch.equal(fast, slow)
     assert torch.allclose(g_fast[0], v0.grad) and torch.allclose(g_fast[1], cost.grad)
     assert (g_fast[0] != 0).any() and (g_fast[1] != 0).any()
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_compiled_relaxation_equals_the_rounds_on_tensors(dtype):
+    """The CPU path (Dijkstra, compiled) and the tensor rounds (the GPU path):
+    the same values bit for bit, the same gradients; with plateaus of equal
+    values and long winding paths (walls of cost 50 in random mazes)."""
+    torch.manual_seed(1)
+    shape = (40, 2, 9, 13)
+    goal = (torch.rand(shape) < 0.03).to(dtype)
+    v0 = ((goal - 1) * 500 + torch.randint(0, 3, shape).to(dtype) * goal).requires_grad_()
+    cost = (torch.where(torch.rand(shape) < 0.35, 50.0, 0.05 + torch.rand(shape))).to(dtype).requires_grad_()
+    w = torch.randn(shape, dtype=dtype)
+    runs = []
+    for rounds in (False, True):
+        v = _Relax.apply(v0, cost, 9 * 13, 8) if rounds else relax(v0, cost, 9 * 13)
+        (v * w).sum().backward()
+        runs.append((v.detach(), v0.grad.clone(), cost.grad.clone()))
+        v0.grad = cost.grad = None
+    (v_fast, g0_fast, gc_fast), (v_slow, g0_slow, gc_slow) = runs
+    assert torch.equal(v_fast, v_slow)
+    tol = 1e-4 if dtype == torch.float32 else 1e-8  # the sums go in another order
+    assert torch.allclose(g0_fast, g0_slow, atol=tol) and torch.allclose(gc_fast, gc_slow, atol=tol)
+    assert (g0_fast != 0).any() and (gc_fast != 0).any()
+    with torch.no_grad():
+        assert torch.equal(relax(v0, cost, 9 * 13), v_slow)  # the no-gradient path too
 
 
 def test_plan_network_plays_any_size_and_learns_from_its_maps():

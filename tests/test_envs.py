@@ -228,6 +228,22 @@ def test_dungeon_extra_planes() -> None:
     assert obs[ch.index("facing")][1, 3] == 1  # faces right, from (1, 2)
 
 
+def test_dungeon_npc_ahead_plane_shows_where_monsters_walk_next() -> None:
+    # a bat (every step, heading right) with a free tile ahead; a spider
+    # (every 2nd step, heading down) facing a wall below it
+    env = TileEnv("dungeon", levels=[lvl("wwwwwww\nwA.1..w\nw2....w\nwwwwwww\n", "dungeon")])
+    obs, _ = env.reset(seed=0)
+    ahead = list(env.channels).index("npc_ahead")
+    assert np.argwhere(obs[ahead]).tolist() == [[1, 4]]  # the bat's next tile; the spider faces a wall
+    lit = []
+    for _ in range(4):
+        obs, *_ = env.step(0)
+        assert np.array_equal(obs, env.engine.observe(env.state)[0])  # the in-place update equals a full write
+        lit.append([c for c in np.argwhere(obs[ahead]).tolist() if c[1] > 1])  # the bat's, not the spider's
+    # the bat walks to (1, 4) and (1, 5), faces the wall (nothing lit), turns and heads back left
+    assert lit[:3] == [[[1, 5]], [], [[1, 4]]]
+
+
 # -- level sources ---------------------------------------------------------------------
 def _ids(env, seed: int, n: int = 10) -> list[str]:
     out = [env.reset(seed=seed)[1]["level_id"]]
@@ -752,3 +768,22 @@ def test_levels_of_another_game_are_refused() -> None:
     maze = _lf.parse_level("#####\n#S.E#\n#####\n", "maze")
     with pytest.raises(_lf.LevelFormatError, match="is a maze level, not sokoban"):
         _TileEnv("sokoban", levels=[maze])
+
+
+def test_vector_copies_are_never_changed_while_referenced() -> None:
+    """copy=True reuses the memory of observations nobody holds any more (fresh
+    pages are slow); one still held, or viewed, is never written over."""
+    v = gym.make_vec("LevelForge/Dungeon-v0", num_envs=8, vectorization_mode="vector_entry_point",
+                     levels=dungeon_levels(), copy=True)
+    first, _ = v.reset(seed=0)
+    kept, kept_values = first, first.copy()
+    view = v.step(np.zeros(8, dtype=np.int64))[0][2:]  # only a view of this one survives
+    view_values = view.copy()
+    seen, rng = set(), np.random.default_rng(0)
+    for _ in range(30):
+        obs = v.step(rng.integers(0, 6, 8))[0]
+        seen.add(obs.__array_interface__["data"][0])
+        assert np.array_equal(obs, v.unwrapped.obs.array) and obs is not v.unwrapped.obs.array
+        del obs
+    assert np.array_equal(kept, kept_values) and np.array_equal(view, view_values)
+    assert len(seen) <= 3  # dropped observations' memory was reused

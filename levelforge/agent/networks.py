@@ -54,24 +54,35 @@ def conv_stack(in_channels: int, channels: int, depth: int) -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
-def egocentric(obs: torch.Tensor, player_channel: int, radius: int) -> torch.Tensor:
-    """The ``(2r+1) x (2r+1)`` window of every plane centred on the player's
-    cell, zeros outside the level, as ``(n, k * k, c)`` (cells of the window
-    in reading order, planes last). A sample with no player (the player plane
-    empty) is centred on the top-left cell. Works on any dtype; cheapest on
-    the uint8 planes as stored."""
-    n, c, h, w = obs.shape
+def player_cells(obs: torch.Tensor, player_channel: int) -> torch.Tensor:
+    """``(n,)`` flat index (``y * W + x``) of the player's cell in each
+    sample; the top-left cell for a sample with no player."""
+    n, _, h, w = obs.shape
+    return obs[:, player_channel].reshape(n, h * w).argmax(dim=1)
+
+
+def window(grid: torch.Tensor, where: torch.Tensor, radius: int) -> torch.Tensor:
+    """The ``(2r+1) x (2r+1)`` window of every plane of ``grid`` centred on
+    cell ``where`` (flat indices, as :func:`player_cells`), zeros outside the
+    grid, as ``(n, k * k, c)`` (cells of the window in reading order, planes
+    last). Gathers only the window's cells (no copy of the grid). Works on
+    any dtype; cheapest on the uint8 planes as stored."""
+    n, c, h, w = grid.shape
     k = 2 * radius + 1
-    where = obs[:, player_channel].reshape(n, h * w).argmax(dim=1)
     y, x = where // w, where % w
-    cells = torch.cat([obs.permute(0, 2, 3, 1).reshape(n * h * w, c), obs.new_zeros(1, c)])  # last: "outside"
-    dy = torch.arange(-radius, radius + 1, device=obs.device)
-    ys = y[:, None, None] + dy[None, :, None]  # (n, k, 1)
-    xs = x[:, None, None] + dy[None, None, :]  # (n, 1, k)
-    inside = (ys >= 0) & (ys < h) & (xs >= 0) & (xs < w)
-    at = torch.arange(n, device=obs.device)[:, None, None] * (h * w) + ys * w + xs
-    at = torch.where(inside, at, n * h * w).reshape(-1)
-    return cells.index_select(0, at).reshape(n, k * k, c)
+    d = torch.arange(-radius, radius + 1, device=grid.device)
+    ys = y[:, None, None] + d[None, :, None]  # (n, k, 1)
+    xs = x[:, None, None] + d[None, None, :]  # (n, 1, k)
+    inside = ((ys >= 0) & (ys < h) & (xs >= 0) & (xs < w)).reshape(n, 1, k * k)
+    at = (ys.clamp(0, h - 1) * w + xs.clamp(0, w - 1)).reshape(n, 1, k * k)
+    got = grid.reshape(n, c, h * w).gather(2, at.expand(n, c, k * k))
+    return (got * inside).transpose(1, 2)
+
+
+def egocentric(obs: torch.Tensor, player_channel: int, radius: int) -> torch.Tensor:
+    """:func:`window` of every plane centred on the player's cell (the
+    ``player_channel`` plane marks it)."""
+    return window(obs, player_cells(obs, player_channel), radius)
 
 
 class TileQNet(nn.Module):
@@ -105,9 +116,7 @@ class TileQNet(nn.Module):
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
         n = len(obs)
         if len(self.convs):
-            player = obs[:, self.player_channel : self.player_channel + 1].float()
-            grid = torch.cat([player, self.convs(obs.float())], dim=1)  # the player plane leads the crop
-            view = egocentric(grid, 0, self.radius)[..., 1:]
+            view = window(self.convs(obs.float()), player_cells(obs, self.player_channel), self.radius)
         else:
             view = egocentric(obs, self.player_channel, self.radius).float()  # crop the uint8 planes: cheaper
         return self.head(self.dense(view.reshape(n, -1)))

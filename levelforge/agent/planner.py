@@ -38,7 +38,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .networks import QHead, conv_stack, egocentric
+from . import maxplus
+from .networks import QHead, conv_stack, player_cells, window
 
 
 _FAR = -1e9  # outside the grid: no way through
@@ -111,11 +112,53 @@ class _Relax(torch.autograd.Function):
         return total * root, -(total * ~root), None, None
 
 
+class _RelaxCompiled(torch.autograd.Function):
+    """:class:`_Relax` on a CPU: the fixed point by Dijkstra's algorithm and the
+    forest's sum in one pass, compiled (:mod:`levelforge.agent.maxplus`)."""
+
+    @staticmethod
+    def forward(ctx, v0, cost):
+        v, parent, order = _solve_compiled(v0, cost)
+        ctx.save_for_backward(parent, order)
+        return v
+
+    @staticmethod
+    def backward(ctx, grad):
+        parent, order = ctx.saved_tensors
+        n, p, h, w = grad.shape
+        g = grad.detach().contiguous()
+        total = torch.empty_like(g)
+        g_, p_, o_, t_ = (x.view(n * p, h * w).numpy() for x in (g, parent, order, total))
+        maxplus.forest_gradient(g_, p_, o_, w, t_)
+        root = parent == 0
+        return total * root, -(total * ~root)
+
+
+def _solve_compiled(v0: torch.Tensor, cost: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    n, p, h, w = v0.shape
+    a = v0.detach().contiguous()
+    c = cost.detach().to(a.dtype).contiguous()
+    v = torch.empty_like(a)
+    parent = torch.empty(a.shape, dtype=torch.int8)
+    order = torch.empty(a.shape, dtype=torch.int32)
+    flat = (n * p, h * w)
+    maxplus.fixed_point(*(t.view(flat).numpy() for t in (a, c)), h, w,
+                        *(t.view(flat).numpy() for t in (v, parent, order)))
+    return v, parent, order
+
+
 def relax(v: torch.Tensor, cost: torch.Tensor, max_iterations: int, check_every: int = 8) -> torch.Tensor:
     """Bellman-Ford in max-plus form on ``(n, p, h, w)`` maps: repeat
     ``v = max(v, max over the 4 neighbours of v - cost)`` until ``v`` stops
     changing (checked every ``check_every`` rounds) or ``max_iterations``.
-    Differentiable in ``v`` (the start values) and ``cost``."""
+    Differentiable in ``v`` (the start values) and ``cost``. Costs must be
+    positive. On a CPU, when ``max_iterations`` allows a full relaxation
+    (``h * w``), the compiled Dijkstra gives the same values, much faster."""
+    n, p, h, w = v.shape
+    if v.device.type == "cpu" and max_iterations >= h * w and v.numel():
+        if torch.is_grad_enabled() and (v.requires_grad or cost.requires_grad):
+            return _RelaxCompiled.apply(v, cost)
+        return _solve_compiled(v, cost)[0]
     if torch.is_grad_enabled() and (v.requires_grad or cost.requires_grad):
         return _Relax.apply(v, cost, max_iterations, check_every)
     return _fixed_point(v, cost, max_iterations, check_every)  # acting, targets: no forest to keep
@@ -159,14 +202,13 @@ class PlanQNet(nn.Module):
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
         n, _, h, w = obs.shape
         feat, v = self.plan(obs)
-        player = obs[:, self.player_channel : self.player_channel + 1].float()
-        grid = torch.cat([player, v, feat], dim=1)
-        view = egocentric(grid, 0, self.radius)[..., 1:]  # (n, k*k, plans + channels)
-        k2 = view.shape[1]
-        here = view[:, k2 // 2, : self.plans]  # the player's own values
-        rel = (view[..., : self.plans] - here[:, None, :]).clamp(-8.0, 8.0)  # which way is nearer a goal
+        where = player_cells(obs, self.player_channel)
+        values = window(v, where, self.radius)  # (n, k*k, plans)
+        k2 = values.shape[1]
+        here = values[:, k2 // 2]  # the player's own values
+        rel = (values - here[:, None, :]).clamp(-8.0, 8.0)  # which way is nearer a goal
         scale = float(h + w)
-        x = torch.cat([rel.reshape(n, -1), view[..., self.plans :].reshape(n, -1),
+        x = torch.cat([rel.reshape(n, -1), window(feat, where, self.radius).reshape(n, -1),
                        (here / scale).clamp(-4.0, 0.0)], dim=1)
         q = self.head(self.dense(x))
         acts = [a for a, _ in self.moves]

@@ -178,6 +178,7 @@ SHOW_FACING = 2  # the cell the player faces
 SHOW_HEADING = 3  # cells of living NPCs heading `arg` (UP, DOWN, LEFT, RIGHT)
 SHOW_DUE = 4  # cells of living NPCs that move on the next step
 SHOW_CARRYING = 5  # the whole plane, while the player carries item `arg`
+SHOW_AHEAD = 6  # the cells NPCs moving on the next step walk into (unless another NPC stands there)
 
 
 N_TABLES = len(Tables._fields)

@@ -17,14 +17,19 @@ compiled row loops (numba).
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from numba import njit
 
-from .batch import N_ROWS, N_TABLES, SHOW_CARRYING, SHOW_DUE, SHOW_FACING, SHOW_HEADING, SHOW_NPC, SHOW_PLAYER, Rows, Tables, rows_of
+from .batch import (
+    N_ROWS, N_TABLES, SHOW_AHEAD, SHOW_CARRYING, SHOW_DUE, SHOW_FACING, SHOW_HEADING, SHOW_NPC, SHOW_PLAYER, SOLID, Rows,
+    Tables, rows_of,
+)  # fmt: skip
 from .mechanics.patrol import next_phase
 from .state import DOWN, LEFT, RIGHT, UP, Board, State
+from .threads import run_split
 
 if TYPE_CHECKING:  # pragma: no cover
     from .core import Engine
@@ -43,6 +48,7 @@ class Layout(NamedTuple):
     player: int
     facing: int
     due: int
+    ahead: int
     npc_planes: np.ndarray  # (K,) int64 plane of each NPC kind
     heading_planes: np.ndarray  # (4,) int64 plane of each NPC heading (UP, DOWN, LEFT, RIGHT), or all -1
     carrying: np.ndarray  # (I,) int64 plane of each carried item kind, -1 none
@@ -51,7 +57,7 @@ class Layout(NamedTuple):
 def _layout(engine: "Engine", board: Board) -> Layout:
     r = engine.rules
     first = len(r.terrain) + len(r.items)
-    found = {SHOW_PLAYER: -1, SHOW_FACING: -1, SHOW_DUE: -1}
+    found = {SHOW_PLAYER: -1, SHOW_FACING: -1, SHOW_DUE: -1, SHOW_AHEAD: -1}
     npc_planes = np.full(max(len(r.npcs), 1), -1, dtype=np.int64)
     heading_planes = np.full(4, -1, dtype=np.int64)
     carrying = np.full(max(len(r.items), 1), -1, dtype=np.int64)
@@ -68,8 +74,14 @@ def _layout(engine: "Engine", board: Board) -> Layout:
     heading_of[[0, 2 * w, w - 1, w + 1]] = [UP, DOWN, LEFT, RIGHT]
     return Layout(
         board.height, board.width, len(r.terrain), len(r.items), board.inner(), cell_index, heading_of,
-        found[SHOW_PLAYER], found[SHOW_FACING], found[SHOW_DUE], npc_planes, heading_planes, carrying,
+        found[SHOW_PLAYER], found[SHOW_FACING], found[SHOW_DUE], found[SHOW_AHEAD], npc_planes, heading_planes, carrying,
     )
+
+
+# references to a spare copy that nobody else holds: the list's and getrefcount's
+# argument, plus the generator's loop variable
+_FREE = 3
+_SPARES = 3  # the caller's current and previous observations, and one free
 
 
 class Observer:
@@ -82,6 +94,7 @@ class Observer:
         self.array = np.zeros((batch, c, board.height, board.width), dtype=np.uint8)
         self._planes = self.array.reshape(batch, c, board.height * board.width)
         self.layout = _layout(engine, board)
+        self._spares: list[np.ndarray] = []  # copies handed out, reused once free (see copy)
 
     def write(self, states: State, rows: np.ndarray | None = None) -> None:
         """Write every plane of ``states`` into buffer rows ``rows`` (default: all)."""
@@ -99,12 +112,33 @@ class Observer:
             changed, mode = _NO_ROWS, ITEMS_SAME if new.items is old.items else ITEMS_COMPARE
         else:
             changed, mode = items_changed, ITEMS_LISTED
-        _update(mode, changed, self._planes, *self.engine.tables, *self.layout, *rows_of(old), *rows_of(new))
+        arrays = (*self.engine.tables, *self.layout, *rows_of(old), *rows_of(new))
+        # rows are independent: big batches are updated on several cores
+        run_split(lambda lo, hi: _update(lo, hi, new.board.terrain, mode, changed, self._planes, *arrays),
+                  len(self.array))
+
+    def copy(self) -> np.ndarray:
+        """A copy of the buffer that nothing here changes later.
+
+        Fresh arrays are expensive at large batches (the system hands out
+        new zeroed pages: for 4096 dungeon observations, 8 MB, that was a
+        third of a vector step). So the copies handed out are remembered, and
+        one that nobody else references any more (CPython's reference count
+        says so; not even a view of it is alive) is written over instead.
+        """
+        out = next((a for a in self._spares if sys.getrefcount(a) <= _FREE), None)
+        if out is None:
+            out = np.empty_like(self.array)
+            if len(self._spares) < _SPARES:
+                self._spares.append(out)
+        run_split(lambda lo, hi: np.copyto(out[lo:hi], self.array[lo:hi]), len(out))
+        return out
 
 
 @njit(cache=True, inline="always")
-def _light(tab, lay, st, b, out, value):
-    """Set (1) or clear (0) the lit cells of row ``b`` of ``st`` in ``out`` (C, H*W)."""
+def _light(tab, lay, terrain, st, b, out, value):
+    """Set (1) or clear (0) the lit cells of row ``b`` of ``st`` in ``out``
+    (C, H*W); ``terrain``: the board's (L, N) terrain."""
     where = lay.cell_index
     pos = st.pos[b]
     if lay.player >= 0:
@@ -128,8 +162,25 @@ def _light(tab, lay, st, b, out, value):
         out[lay.npc_planes[kind], i] = value
         if headings:
             out[lay.heading_planes[lay.heading_of[st.npc_dir[b, j] + stride]], i] = value
-        if lay.due >= 0 and tab.due[kind, phase]:
-            out[lay.due, i] = value
+        if tab.due[kind, phase]:
+            if lay.due >= 0:
+                out[lay.due, i] = value
+            if lay.ahead >= 0:
+                _ahead(tab, lay, st, b, j, terrain[st.level[b]], out, value)
+
+
+@njit(cache=True, inline="always")
+def _ahead(tab, lay, st, b, j, terrain, out, value):
+    """Light (or clear) the cell NPC ``j`` of row ``b`` walks into next, if it
+    is not solid and no NPC stands there (from the row's own arrays only, so
+    that clearing finds what lighting set)."""
+    cell = st.npc_pos[b, j] + st.npc_dir[b, j]
+    if tab.terrain_flags[terrain[cell]] & SOLID:
+        return
+    for k in range(st.npc_pos.shape[1]):
+        if st.npc_pos[b, k] == cell:
+            return
+    out[lay.ahead, lay.cell_index[cell]] = value
 
 
 @njit(cache=True, inline="always")
@@ -169,10 +220,10 @@ _NO_ROWS = np.zeros(0, dtype=np.bool_)
 
 
 @njit(cache=True, nogil=True)
-def _update(items_mode, items_changed, planes, *arrays):
+def _update(lo, hi, terrain, items_mode, items_changed, planes, *arrays):
     tab, lay = Tables(*arrays[:N_TABLES]), Layout(*arrays[N_TABLES:_LAY])
     old, new = Rows(*arrays[_LAY:_ROWS2]), Rows(*arrays[_ROWS2:_ROWS3])
-    _update_rows(tab, lay, old, new, items_mode, items_changed, planes)
+    _update_rows(tab, lay, terrain, old, new, items_mode, items_changed, planes, lo, hi)
 
 
 @njit(cache=True, nogil=True, _nrt=False)
@@ -187,17 +238,17 @@ def _write_rows(tab, lay, terrain, st, rows, planes):
             out[ter[lay.inner[i]], i] = 1
         _items(lay, st, b, out)
         _fill(lay, st, b, out)
-        _light(tab, lay, st, b, out, 1)
+        _light(tab, lay, terrain, st, b, out, 1)
 
 
 @njit(cache=True, nogil=True, _nrt=False)
-def _update_rows(tab, lay, old, new, items_mode, items_changed, planes):
+def _update_rows(tab, lay, terrain, old, new, items_mode, items_changed, planes, lo, hi):
     inv_planes = False
     for k in range(lay.carrying.shape[0]):
         inv_planes |= lay.carrying[k] >= 0
-    for b in range(planes.shape[0]):
+    for b in range(lo, hi):
         out = planes[b]
-        _light(tab, lay, old, b, out, 0)
+        _light(tab, lay, terrain, old, b, out, 0)
         if items_mode == ITEMS_LISTED:
             if items_changed[b]:
                 _items(lay, new, b, out)
@@ -211,4 +262,4 @@ def _update_rows(tab, lay, old, new, items_mode, items_changed, planes):
                 if old.inv[b, k] != new.inv[b, k]:
                     _fill(lay, new, b, out)
                     break
-        _light(tab, lay, new, b, out, 1)
+        _light(tab, lay, terrain, new, b, out, 1)

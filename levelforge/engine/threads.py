@@ -69,3 +69,18 @@ def run_rows(tab: Tables, bt: Batch, inplace: bool) -> int:
     bad = step_rows(cuts[0], cuts[1], inplace, *flat(tab, bt))
     return bad + sum(f.result() for f in pending)
 
+
+def run_split(fn, n: int, min_rows: int = MIN_ROWS) -> None:
+    """Call ``fn(lo, hi)`` on disjoint ranges covering ``range(n)``, on up to
+    ``THREADS`` threads at once when each range gets at least ``min_rows``
+    rows (``fn`` must release the GIL to gain: compiled ``nogil`` code,
+    numpy copies), else once on the calling thread."""
+    parts = min(THREADS, n // max(1, min_rows))
+    if parts <= 1:
+        fn(0, n)
+        return
+    cuts = [n * k // parts for k in range(parts + 1)]
+    pending = [_workers().submit(fn, cuts[k], cuts[k + 1]) for k in range(1, parts)]
+    fn(cuts[0], cuts[1])
+    for f in pending:
+        f.result()

@@ -21,7 +21,7 @@ class TileEnv(gym.Env):
     (terrain, items, the player, each NPC kind) and then the game's extra
     planes (``env.channels`` names them all), e.g. for dungeon ``carrying_key``
     (all ones while a key is carried), ``facing`` (the tile the avatar faces),
-    the NPCs' headings and ``npc_moves_next``. ``H, W`` is the game's default
+    the NPCs' headings, ``npc_moves_next`` and ``npc_ahead``. ``H, W`` is the game's default
     size, or the largest level of the source; smaller levels are padded with
     solid terrain at the bottom and right.
 

@@ -91,7 +91,7 @@ class TileVectorEnv(VectorEnv):
         return self._out(), {}
 
     def _out(self) -> np.ndarray:
-        return self.obs.array.copy() if self.copy else self.obs.array
+        return self.obs.copy() if self.copy else self.obs.array
 
     def _reset_rows(self, rows: np.ndarray) -> None:
         """Start new episodes in ``rows``."""

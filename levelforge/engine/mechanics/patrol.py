@@ -15,9 +15,12 @@ level) moves onto the same tile.
 
 An NPC may move onto the player (see ``deadly``).
 
-Observation planes: one per heading (the NPCs' cells, by heading) and
-``npc_moves_next`` (NPCs that move on the next step), so an agent sees all it
-needs to predict them. Search keys hold NPC cells, headings and ``t`` modulo
+Observation planes: one per heading (the NPCs' cells, by heading),
+``npc_moves_next`` (NPCs that move on the next step) and ``npc_ahead`` (the
+cells those NPCs walk into on the next step: the tile ahead unless it is
+solid or another NPC stands there; items are not considered), so an agent
+sees all it needs to predict them, and the most urgent part, where a monster
+will be, without having to work it out. Search keys hold NPC cells, headings and ``t`` modulo
 the least common multiple of the periods.
 """
 
@@ -29,7 +32,7 @@ import numpy as np
 from numba import njit
 
 from ...errors import GameSpecError
-from ..batch import OP_PATROL, P_PERIOD, PLAYING, SHOW_DUE, SHOW_HEADING, SOLID
+from ..batch import OP_PATROL, P_PERIOD, PLAYING, SHOW_AHEAD, SHOW_DUE, SHOW_HEADING, SOLID
 from ..state import DOWN, LEFT, RIGHT, UP
 
 HEADINGS = {"up": UP, "down": DOWN, "left": LEFT, "right": RIGHT}
@@ -80,7 +83,8 @@ class Patrol(Mechanic):
 
     def planes(self):
         names = ("npc_heading_up", "npc_heading_down", "npc_heading_left", "npc_heading_right")
-        return [(n, SHOW_HEADING, d) for d, n in enumerate(names)] + [("npc_moves_next", SHOW_DUE, 0)]
+        return [(n, SHOW_HEADING, d) for d, n in enumerate(names)] + [("npc_moves_next", SHOW_DUE, 0),
+                                                                      ("npc_ahead", SHOW_AHEAD, 0)]
 
     def key(self, state):
         if not state.npc_pos.shape[1]:
