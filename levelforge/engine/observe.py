@@ -29,7 +29,7 @@ from .batch import (
 )  # fmt: skip
 from .mechanics.patrol import next_phase
 from .state import DOWN, LEFT, RIGHT, UP, Board, State
-from .threads import run_split
+from .threads import MIN_ROWS, run_split
 
 if TYPE_CHECKING:  # pragma: no cover
     from .core import Engine
@@ -113,9 +113,12 @@ class Observer:
         else:
             changed, mode = items_changed, ITEMS_LISTED
         arrays = (*self.engine.tables, *self.layout, *rows_of(old), *rows_of(new))
+        n = len(self.array)
+        if n < 2 * MIN_ROWS:  # the single env's case: straight into the compiled code
+            _update(0, n, new.board.terrain, mode, changed, self._planes, *arrays)
+            return
         # rows are independent: big batches are updated on several cores
-        run_split(lambda lo, hi: _update(lo, hi, new.board.terrain, mode, changed, self._planes, *arrays),
-                  len(self.array))
+        run_split(lambda lo, hi: _update(lo, hi, new.board.terrain, mode, changed, self._planes, *arrays), n)
 
     def copy(self) -> np.ndarray:
         """A copy of the buffer that nothing here changes later.

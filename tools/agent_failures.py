@@ -1,0 +1,116 @@
+#!/usr/bin/env python
+"""How a trained agent loses: play held-out levels greedily and sort the endings.
+
+For each level of a held-out set (generated at ``--held-out-seed``, as
+``bench_agent.py`` makes it) the agent plays one greedy episode; each ending
+is counted as won, lost (killed) or out of time, and each loss by what the
+agent did on its last step:
+
+- ``into_npc``: walked onto the tile an NPC stood on;
+- ``into_npc_move``: walked onto the tile an NPC entered on the same step;
+- ``stood``: stayed on its tile (no move, or a blocked one) as an NPC came.
+
+``--shield K`` (an experiment, not part of the agent): before each step the
+engine vetoes the actions after which every continuation loses within K
+steps (unless all actions do), then the agent picks the best remaining one.
+
+    python tools/agent_failures.py runs/p12/dungeon.pt --game dungeon
+    python tools/agent_failures.py runs/p12/dungeon.pt --game dungeon --shield 1
+
+Prints one JSON object on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _bench  # noqa: E402  (puts the repository on sys.path when needed)
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from levelforge.agent import AgentFileError, load_agent  # noqa: E402
+from levelforge.agent.tiles import check_agent_game  # noqa: E402
+from levelforge.engine import Engine, State  # noqa: E402
+from levelforge.engine.observe import Observer  # noqa: E402
+from levelforge.envs.sources import board_size  # noqa: E402
+from levelforge.generators import procedural  # noqa: E402
+
+
+def doomed(engine: Engine, states: State, depth: int) -> np.ndarray:
+    """``(B, A)`` bool: after that action every continuation loses within ``depth`` steps."""
+    n, a = len(states), engine.n_actions
+    nxt, _, _ = engine.step(states.take(np.repeat(np.arange(n), a)), np.tile(np.arange(a), n))
+    bad = nxt.status == State.LOST
+    if depth > 1:
+        alive = np.flatnonzero(nxt.status == State.PLAYING)
+        if alive.size:
+            bad[alive[doomed(engine, nxt.take(alive), depth - 1).all(axis=1)]] = True
+    return bad.reshape(n, a)
+
+
+def play(agent, levels, shield: int) -> dict:
+    engine = Engine(levels[0].spec)
+    states = engine.load(levels, size=board_size(levels, engine.spec))
+    obs = Observer(engine, states.board, len(states))
+    obs.write(states)
+    n = len(states)
+    actions = np.zeros(n, dtype=np.int64)
+    causes = {"into_npc": 0, "into_npc_move": 0, "stood": 0}
+    for _ in range(engine.spec.max_steps):
+        live = np.flatnonzero(states.status == State.PLAYING)
+        if not live.size:
+            break
+        with torch.no_grad():
+            q = agent.net(torch.as_tensor(obs.array[live], device=agent.device)).float().cpu().numpy()
+        if shield:
+            bad = doomed(engine, states.take(live), shield)
+            q = np.where(bad & ~bad.all(axis=1, keepdims=True), -np.inf, q)
+        actions[:] = 0
+        actions[live] = q.argmax(axis=1)
+        before = states.lit_copy()
+        _, _, changed = engine.advance(states, actions)
+        obs.update(before, states, changed)
+        for r in np.flatnonzero((states.status == State.LOST) & (before.status == State.PLAYING)):
+            if states.pos[r] == before.pos[r]:
+                causes["stood"] += 1
+            elif (before.npc_pos[r] == states.pos[r]).any():
+                causes["into_npc"] += 1
+            else:
+                causes["into_npc_move"] += 1
+    status = states.status
+    return {"levels": n, "won": float(np.mean(status == State.WON)), "lost": float(np.mean(status == State.LOST)),
+            "out_of_time": float(np.mean(status == State.PLAYING)), "loss_causes": causes}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="Sort a trained agent's endings on held-out generated levels "
+                                 "(won, lost and how, out of time). JSON on stdout.")
+    ap.add_argument("agent", type=Path, help="an agent checkpoint (levelforge train agent --out)")
+    ap.add_argument("--game", required=True, choices=["dungeon", "maze"])
+    ap.add_argument("--held-out", type=int, default=200, help="generated held-out levels")
+    ap.add_argument("--held-out-seed", type=int, default=10_000)
+    ap.add_argument("--shield", type=int, default=0, metavar="K",
+                    help="veto actions that lose within K steps whatever follows (0: off; an experiment)")
+    args = ap.parse_args(argv)
+    if args.shield < 0:
+        ap.error("--shield must be >= 0")
+    try:
+        agent = load_agent(args.agent, env=args.game)
+        check_agent_game(agent, args.game)
+    except AgentFileError as e:
+        ap.exit(2, f"{ap.prog}: error: {e}\n")
+    levels = procedural(args.game).sample(args.held_out, args.held_out_seed)
+    _bench.log(f"{args.game}: {len(levels)} held-out levels, shield {args.shield}")
+    result = play(agent, levels, args.shield)
+    _bench.report("agent_failures", {**vars(args), "agent": str(args.agent)},
+                  ["one greedy episode per level", "loss_causes: what the agent did on the step it lost"],
+                  {args.game: result}, {}, {})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
