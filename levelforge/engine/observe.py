@@ -78,9 +78,14 @@ def _layout(engine: "Engine", board: Board) -> Layout:
     )
 
 
-# references to a spare copy that nobody else holds: the list's and getrefcount's
-# argument, plus the generator's loop variable
-_FREE = 3
+def _refcounts(arrays: list) -> list[int]:
+    """CPython's reference counts of the list's elements (as this function sees them)."""
+    return [sys.getrefcount(a) for a in arrays]
+
+
+# what _refcounts says of an element that only its list holds, measured on this
+# interpreter rather than assumed (None where there are no reference counts)
+_FREE = _refcounts([np.empty(0)])[0] if hasattr(sys, "getrefcount") else None
 _SPARES = 3  # the caller's current and previous observations, and one free
 
 
@@ -129,7 +134,8 @@ class Observer:
         one that nobody else references any more (CPython's reference count
         says so; not even a view of it is alive) is written over instead.
         """
-        out = next((a for a in self._spares if sys.getrefcount(a) <= _FREE), None)
+        free = [a for a, n in zip(self._spares, _refcounts(self._spares)) if n <= _FREE] if _FREE else []
+        out = free[0] if free else None
         if out is None:
             out = np.empty_like(self.array)
             if len(self._spares) < _SPARES:
