@@ -29,7 +29,7 @@ from .batch import (
 )  # fmt: skip
 from .mechanics.patrol import next_phase
 from .state import DOWN, LEFT, RIGHT, UP, Board, State
-from .threads import MIN_ROWS, run_split
+from .threads import run_split
 
 if TYPE_CHECKING:  # pragma: no cover
     from .core import Engine
@@ -117,13 +117,9 @@ class Observer:
             changed, mode = _NO_ROWS, ITEMS_SAME if new.items is old.items else ITEMS_COMPARE
         else:
             changed, mode = items_changed, ITEMS_LISTED
-        arrays = (*self.engine.tables, *self.layout, *rows_of(old), *rows_of(new))
-        n = len(self.array)
-        if n < 2 * MIN_ROWS:  # the single env's case: straight into the compiled code
-            _update(0, n, new.board.terrain, mode, changed, self._planes, *arrays)
-            return
         # rows are independent: big batches are updated on several cores
-        run_split(lambda lo, hi: _update(lo, hi, new.board.terrain, mode, changed, self._planes, *arrays), n)
+        run_split(_update, len(self.array), new.board.terrain, mode, changed, self._planes, *self.engine.tables,
+                  *self.layout, *rows_of(old), *rows_of(new))
 
     def copy(self) -> np.ndarray:
         """A copy of the buffer that nothing here changes later.
@@ -140,8 +136,12 @@ class Observer:
             out = np.empty_like(self.array)
             if len(self._spares) < _SPARES:
                 self._spares.append(out)
-        run_split(lambda lo, hi: np.copyto(out[lo:hi], self.array[lo:hi]), len(out))
+        run_split(_copy_rows, len(out), out, self.array)
         return out
+
+
+def _copy_rows(lo: int, hi: int, out: np.ndarray, src: np.ndarray) -> None:
+    np.copyto(out[lo:hi], src[lo:hi])
 
 
 @njit(cache=True, inline="always")

@@ -70,17 +70,17 @@ def run_rows(tab: Tables, bt: Batch, inplace: bool) -> int:
     return bad + sum(f.result() for f in pending)
 
 
-def run_split(fn, n: int, min_rows: int = MIN_ROWS) -> None:
-    """Call ``fn(lo, hi)`` on disjoint ranges covering ``range(n)``, on up to
-    ``THREADS`` threads at once when each range gets at least ``min_rows``
-    rows (``fn`` must release the GIL to gain: compiled ``nogil`` code,
-    numpy copies), else once on the calling thread."""
+def run_split(fn, n: int, *args, min_rows: int = MIN_ROWS) -> None:
+    """Call ``fn(lo, hi, *args)`` on disjoint ranges covering ``range(n)``,
+    on up to ``THREADS`` threads at once when each range gets at least
+    ``min_rows`` rows (``fn`` must release the GIL to gain: compiled
+    ``nogil`` code, numpy copies), else once on the calling thread."""
     parts = min(THREADS, n // max(1, min_rows))
     if parts <= 1:
-        fn(0, n)
+        fn(0, n, *args)
         return
     cuts = [n * k // parts for k in range(parts + 1)]
-    pending = [_workers().submit(fn, cuts[k], cuts[k + 1]) for k in range(1, parts)]
-    fn(cuts[0], cuts[1])
+    pending = [_workers().submit(fn, cuts[k], cuts[k + 1], *args) for k in range(1, parts)]
+    fn(cuts[0], cuts[1], *args)
     for f in pending:
         f.result()
