@@ -383,18 +383,24 @@ def train_agent(game: str, levels: tuple[str, ...], steps: int, out: str, seed: 
               help="Chance of a random action each step (0: greedy; the games are deterministic, so repeated "
               "greedy episodes are identical).")
 @click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--shield", default=0, show_default=True, type=click.IntRange(0),
+              help="Let the rules engine veto the actions that lose within this many steps whatever follows, "
+              "and those that lead back to a state the episode has been in (0: the network alone).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per level (JSON Lines) and a summary.")
 @_guard
 def evaluate_agent(agent_path: str, levels: tuple[str, ...], episodes: int, epsilon: float, seed: int,
-                   as_json: bool) -> None:
+                   shield: int, as_json: bool) -> None:
     """Let an agent play levels and report, per level, its win rate, mean
-    return and mean episode length. All levels are played at once."""
+    return and mean episode length. All levels are played at once.
+
+    Example: levelforge evaluate-agent --agent dungeon.pt --levels new/ --shield 1 --json
+    """
     from .agent import Judge, load_agent
 
     agent = load_agent(agent_path)
     spec = _game(agent.env)
     lvls = _levels(levels, spec)
-    scores = Judge(agent).evaluate(lvls, episodes=episodes, epsilon=epsilon, seed=seed)
+    scores = Judge(agent, shield=shield).evaluate(lvls, episodes=episodes, epsilon=epsilon, seed=seed)
     for sc in scores:
         if as_json:
             click.echo(json.dumps(sc.to_dict()))
@@ -402,7 +408,7 @@ def evaluate_agent(agent_path: str, levels: tuple[str, ...], episodes: int, epsi
             click.echo(f"{sc.level:<24} won {sc.success_rate:6.1%}  return {sc.mean_return:8.2f}  "
                        f"steps {sc.mean_steps:6.1f}")
     won = sum(s.success_rate for s in scores) / len(scores)
-    summary = {"levels": len(scores), "episodes": episodes, "epsilon": epsilon, "success_rate": won,
+    summary = {"levels": len(scores), "episodes": episodes, "epsilon": epsilon, "shield": shield, "success_rate": won,
                "mean_return": statistics.fmean(s.mean_return for s in scores)}
     if as_json:
         click.echo(json.dumps({"summary": summary}))

@@ -37,20 +37,6 @@ def _agent(**cfg) -> Agent:
     return tile_agent(DQNConfig(**{"hidden": 32, **cfg}), env)
 
 
-class _Always(nn.Module):
-    """A stand-in network that prefers one action everywhere."""
-
-    def __init__(self, action: int, n_actions: int) -> None:
-        super().__init__()
-        self.action, self.n = action, n_actions
-        self.dummy = nn.Parameter(torch.zeros(1))
-
-    def forward(self, obs):
-        q = torch.zeros(len(obs), self.n)
-        q[:, self.action] = 1.0
-        return q
-
-
 # -- networks ---------------------------------------------------------------------------------
 
 
@@ -105,6 +91,7 @@ def test_checkpoint_round_trip_is_weights_only(tmp_path):
     back = load_agent(path, env="maze")
     assert torch.equal(back.q_values(obs), agent.q_values(obs))
     assert back.config == agent.config and back.channels == agent.channels
+    assert back.wall_channels == agent.wall_channels == (agent.channels.index("wall"),)
 
 
 def test_bad_checkpoints_are_one_clear_error(tmp_path):
@@ -125,9 +112,9 @@ def test_bad_checkpoints_are_one_clear_error(tmp_path):
 # -- the judge ----------------------------------------------------------------------------------
 
 
-def test_judge_scores_each_level_from_one_batch():
+def test_judge_scores_each_level_from_one_batch(always):
     agent = _agent()
-    agent.net = _Always(4, agent.n_actions)  # maze actions: noop up down left right
+    agent.net = always(4, agent.n_actions)  # maze actions: noop up down left right
     levels = [parse_level(STRAIGHT, "maze", name="straight"), parse_level(BEND, "maze", name="bend")]
     scores = Judge(agent).evaluate(levels, episodes=3)
     assert [s.level for s in scores] == ["straight", "bend"]

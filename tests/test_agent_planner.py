@@ -99,3 +99,31 @@ def test_plan_network_refuses_a_game_whose_moves_are_in_another_order():
     env = training_env(spec, [MazeGenerator(7, 9)(np.random.default_rng(0))], 2)
     with pytest.raises(ValueError, match="actions 1-4"):
         tile_agent(DQNConfig(network="plan"), env)
+
+
+def test_walls_are_never_goals_and_no_path_crosses_them():
+    """The engine names the tiles nothing passes; the plan network takes
+    them as given: every wall cell keeps the far value, whatever the
+    (here untrained) goal and cost maps say."""
+    from levelforge.engine import Engine
+    from levelforge.generators import DungeonGenerator
+
+    assert Engine("dungeon").walls == ("wall",)  # the door is solid, but opens to a key: not a wall
+    levels = [DungeonGenerator(9, 13, (1, 4))(np.random.default_rng(i)) for i in range(4)]
+    env = training_env("dungeon", levels, 4)
+    agent = tile_agent(DQNConfig(network="plan", channels=8, hidden=16), env)
+    ch = list(env.engine.channels)
+    assert agent.wall_channels == (ch.index("wall"),)
+    with torch.no_grad():
+        agent.net.maps.bias[:2].fill_(3.0)  # every cell a likely goal, walls included
+    obs = torch.as_tensor(env.reset(seed=0)[0])
+    _, v = agent.net.plan(obs)
+    wall = obs[:, ch.index("wall")].bool()[:, None].expand_as(v)
+    far = -2.0 * 9 * 13
+    assert (v[wall] == far).all()
+    assert (v[~wall] > far / 2).all()  # open cells: goals of their own
+    unwalled = PlanQNet(obs.shape[1], 6, ch.index("avatar"), 8, 16)
+    unwalled.load_state_dict(agent.net.state_dict())
+    assert (unwalled.plan(obs)[1][wall] > far / 2).all()  # without the prior, walls are goals too
+    with pytest.raises(ValueError, match="wall_channels"):
+        PlanQNet(4, 5, 0, wall_channels=(4,))

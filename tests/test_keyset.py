@@ -17,6 +17,8 @@ def test_keyset_matches_python_set(width):
         # few distinct values, so batches repeat keys within and across batches
         n = int(rng.integers(0, 400))
         keys = rng.integers(0, 3, size=(n, width), dtype=np.uint8)
+        probe = rng.integers(0, 3, size=(50, width), dtype=np.uint8)
+        assert ks.contains(probe).tolist() == [row.tobytes() in seen for row in probe]
         want = []
         for i, row in enumerate(keys):
             b = row.tobytes()
@@ -25,6 +27,7 @@ def test_keyset_matches_python_set(width):
                 want.append(i)
         got = ks.add(keys)
         assert got.tolist() == want
+        assert ks.contains(keys).all()
         assert len(ks) == len(seen)
 
 
@@ -36,5 +39,8 @@ def test_keyset_collisions_are_exact():
     keys[:, 14] = np.arange(300) // 256
     assert ks.add(keys).tolist() == list(range(300))
     assert ks.add(keys[::-1]).tolist() == []
+    other = keys.copy()
+    other[:, 13] = 1  # same low words, a byte further up differs
+    assert not ks.contains(other).any() and ks.contains(keys).all()
     with pytest.raises(ValueError, match="8 bytes wide"):
         ks.add(np.zeros((1, 8), dtype=np.uint8))

@@ -10,9 +10,11 @@ agent did on its last step:
 - ``into_npc_move``: walked onto the tile an NPC entered on the same step;
 - ``stood``: stayed on its tile (no move, or a blocked one) as an NPC came.
 
-``--shield K`` (an experiment, not part of the agent): before each step the
-engine vetoes the actions after which every continuation loses within K
-steps (unless all actions do), then the agent picks the best remaining one.
+``--shield K`` (:mod:`levelforge.agent.shield`, as ``Judge(agent, shield=K)``
+plays): before each step the engine vetoes the actions after which every
+continuation loses within K steps and those that lead back to a state the
+episode has been in (``--allow-revisits``: only the first), then the agent
+picks the best remaining one.
 
     python tools/agent_failures.py runs/p12/dungeon.pt --game dungeon
     python tools/agent_failures.py runs/p12/dungeon.pt --game dungeon --shield 1
@@ -33,6 +35,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from levelforge.agent import AgentFileError, load_agent  # noqa: E402
+from levelforge.agent.shield import Shield, shielded_actions  # noqa: E402
 from levelforge.agent.tiles import check_agent_game  # noqa: E402
 from levelforge.engine import Engine, State  # noqa: E402
 from levelforge.engine.observe import Observer  # noqa: E402
@@ -40,24 +43,15 @@ from levelforge.envs.sources import board_size  # noqa: E402
 from levelforge.generators import procedural  # noqa: E402
 
 
-def doomed(engine: Engine, states: State, depth: int) -> np.ndarray:
-    """``(B, A)`` bool: after that action every continuation loses within ``depth`` steps."""
-    n, a = len(states), engine.n_actions
-    nxt, _, _ = engine.step(states.take(np.repeat(np.arange(n), a)), np.tile(np.arange(a), n))
-    bad = nxt.status == State.LOST
-    if depth > 1:
-        alive = np.flatnonzero(nxt.status == State.PLAYING)
-        if alive.size:
-            bad[alive[doomed(engine, nxt.take(alive), depth - 1).all(axis=1)]] = True
-    return bad.reshape(n, a)
-
-
-def play(agent, levels, shield: int) -> dict:
+def play(agent, levels, shield: int, veto_revisits: bool = True) -> dict:
     engine = Engine(levels[0].spec)
     states = engine.load(levels, size=board_size(levels, engine.spec))
     obs = Observer(engine, states.board, len(states))
     obs.write(states)
     n = len(states)
+    guard = Shield(engine, n, shield, veto_revisits) if shield else None
+    if guard is not None:
+        guard.visit(states, np.arange(n))
     actions = np.zeros(n, dtype=np.int64)
     causes = {"into_npc": 0, "into_npc_move": 0, "stood": 0}
     for _ in range(engine.spec.max_steps):
@@ -66,14 +60,13 @@ def play(agent, levels, shield: int) -> dict:
             break
         with torch.no_grad():
             q = agent.net(torch.as_tensor(obs.array[live], device=agent.device)).float().cpu().numpy()
-        if shield:
-            bad = doomed(engine, states.take(live), shield)
-            q = np.where(bad & ~bad.all(axis=1, keepdims=True), -np.inf, q)
         actions[:] = 0
-        actions[live] = q.argmax(axis=1)
+        actions[live] = shielded_actions(q, guard.allowed(states.take(live), live)) if guard else q.argmax(1)
         before = states.lit_copy()
         _, _, changed = engine.advance(states, actions)
         obs.update(before, states, changed)
+        if guard is not None:
+            guard.visit(states.take(live), live)
         for r in np.flatnonzero((states.status == State.LOST) & (before.status == State.PLAYING)):
             if states.pos[r] == before.pos[r]:
                 causes["stood"] += 1
@@ -94,7 +87,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--held-out", type=int, default=200, help="generated held-out levels")
     ap.add_argument("--held-out-seed", type=int, default=10_000)
     ap.add_argument("--shield", type=int, default=0, metavar="K",
-                    help="veto actions that lose within K steps whatever follows (0: off; an experiment)")
+                    help="veto actions that lose within K steps whatever follows, and those that go back to a "
+                    "state the episode has been in (0: off)")
+    ap.add_argument("--allow-revisits", action="store_true", help="with --shield: veto losing actions only")
     args = ap.parse_args(argv)
     if args.shield < 0:
         ap.error("--shield must be >= 0")
@@ -105,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         ap.exit(2, f"{ap.prog}: error: {e}\n")
     levels = procedural(args.game).sample(args.held_out, args.held_out_seed)
     _bench.log(f"{args.game}: {len(levels)} held-out levels, shield {args.shield}")
-    result = play(agent, levels, args.shield)
+    result = play(agent, levels, args.shield, not args.allow_revisits)
     _bench.report("agent_failures", {**vars(args), "agent": str(args.agent)},
                   ["one greedy episode per level", "loss_causes: what the agent did on the step it lost"],
                   {args.game: result}, {}, {})

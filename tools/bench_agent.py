@@ -71,10 +71,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--validation", type=int, default=0,
                     help="generated validation levels (seed --held-out-seed + 1): judge the agent on them at each "
                     "log row and keep the best weights (0: keep the last)")
+    ap.add_argument("--shield", type=int, default=0, metavar="K",
+                    help="also play the held-out sets with a shield of depth K (the engine vetoes actions that "
+                    "lose within K steps, and those that go back to a state the episode has been in; "
+                    "levelforge.agent.shield) and report both (0: network alone only)")
     ap.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                     help="override a DQNConfig field of the preset, e.g. --set batch_size=64 (repeatable)")
     ap.add_argument("--quiet", action="store_true", help="no progress line")
     args = ap.parse_args(argv)
+    if args.shield < 0:
+        ap.error("--shield must be >= 0")
     try:
         overrides = DQNConfig.parse_overrides(args.overrides)
     except ValueError as e:
@@ -132,9 +138,17 @@ def main(argv: list[str] | None = None) -> int:
                               "mean_steps": sum(s.mean_steps for s in scores) / len(scores),
                               "lost_levels": [s.level for s in scores if s.success_rate < 1][:20]}
                 _bench.log(f"   held-out {name}: won {won:.1%} of {len(lvls)}")
+                if args.shield:
+                    shielded = Judge(agent, shield=args.shield).evaluate(lvls)
+                    held[name]["success_rate_shielded"] = sum(s.success_rate for s in shielded) / len(shielded)
+                    _bench.log(f"   held-out {name}, shield {args.shield}: won "
+                               f"{held[name]['success_rate_shielded']:.1%} of {len(lvls)}")
         all_scores = [(h["success_rate"], h["levels"]) for h in held.values() if "levels" in h]
         total = sum(n for _, n in all_scores)
         measured[f"{game}_held_out"] = sum(r * n for r, n in all_scores) / total if total else None
+        if args.shield:
+            measured[f"{game}_held_out_shield{args.shield}"] = sum(
+                h["success_rate_shielded"] * h["levels"] for h in held.values() if "levels" in h) / total if total else None
         results[game] = {
             "config": cfg.to_dict(),
             "training": agent.stats,
@@ -148,7 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     notes = [
         "held_out success_rate: share of held-out levels won by greedy play (one episode each; the games are "
         "deterministic)",
-        "measured: over all held-out sets of the game together",
+        "measured: over all held-out sets of the game together; *_shieldK: played with a shield of depth K "
+        "(the rules engine vetoes actions that lose within K steps, and revisits of states)",
         "training success_rate (last 100 episodes) includes the easier practice levels",
     ]
     _bench.report("bench_agent", vars(args), notes, results, TARGETS, measured)

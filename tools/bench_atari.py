@@ -16,6 +16,8 @@
 
     python tools/bench_atari.py --tiers T0,T1 > cartpole.json
     python tools/bench_atari.py --tiers T2 --steps 500000 > minatar.json &
+    # or one process per game, one thread each (a batch-32 update is no faster on two):
+    OMP_NUM_THREADS=1 python tools/bench_atari.py --tiers T2 --envs MinAtar/Freeway-v1 > freeway.json &
 """
 
 from __future__ import annotations
@@ -103,9 +105,16 @@ def main(argv: list[str] | None = None) -> int:
                     help="comma-separated tiers (default: T0,T1)")
     ap.add_argument("--steps", type=int, default=None,
                     help="steps per run, overriding each tier's default (T0 30k, T1 500k, T2 500k, T3 100k)")
+    ap.add_argument("--envs", default=None,
+                    help="comma-separated env ids: run only these of the tiers' envs (e.g. MinAtar/Freeway-v1, "
+                    "to run the T2 games as parallel processes)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--log-dir", type=Path, default=None, help="write each run's CSV log here")
     args = ap.parse_args(argv)
+    known = {"CartPole-v1", *MINATAR, "ALE/Pong-v5", "ALE/Breakout-v5"}
+    wanted = set(args.envs.split(",")) if args.envs else set()
+    if wanted - known:
+        ap.error(f"unknown env(s) {', '.join(sorted(wanted - known))}: choose from {', '.join(sorted(known))}")
     if args.log_dir:
         args.log_dir.mkdir(parents=True, exist_ok=True)
     results, measured = {}, {}
@@ -117,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
             measured["T0_speedup"] = min(speedups) if speedups else None
             continue
         envs = {"T1": ("CartPole-v1",), "T2": MINATAR, "T3": ("ALE/Pong-v5", "ALE/Breakout-v5")}[tier]
+        if wanted:
+            envs = tuple(e for e in envs if e in wanted)
         results[tier] = {}
         for env_id in envs:
             _bench.log(f"{tier} {env_id}: {steps:,} steps")

@@ -42,6 +42,7 @@ def save_agent(agent: Agent, path: str | Path) -> Path:
         "n_actions": agent.n_actions,
         "channels": list(agent.channels),
         "player_channel": agent.player_channel,
+        "wall_channels": list(agent.wall_channels),
         "stats": agent.stats,
         "state_dict": {k: v.detach().cpu() for k, v in agent.net.state_dict().items()},
     }
@@ -76,7 +77,8 @@ def load_agent(path: str | Path, env: str | None = None, device: str | torch.dev
     try:
         config = DQNConfig.from_dict(blob["config"])
         agent = Agent.create(config, tuple(blob["obs_shape"]), int(blob["n_actions"]), blob["env"],
-                             tuple(blob.get("channels", ())), int(blob.get("player_channel", 0)))
+                             tuple(blob.get("channels", ())), int(blob.get("player_channel", 0)),
+                             tuple(blob.get("wall_channels", ())))
         agent.net.load_state_dict(blob["state_dict"])
     except (KeyError, TypeError, ValueError, RuntimeError) as e:
         raise AgentFileError(f"{path}: damaged agent checkpoint ({type(e).__name__}: {str(e).splitlines()[0]})") from None

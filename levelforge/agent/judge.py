@@ -5,7 +5,10 @@ step is one forward pass over the rows still playing and one engine call,
 so judging 500 levels costs about as many forward passes as the longest
 game has steps. Greedy play (``epsilon=0``) on a deterministic game gives
 the same episode every time; ``epsilon > 0`` makes repeated episodes differ
-(reproducibly, from ``seed``).
+(reproducibly, from ``seed``). ``shield=k`` lets the rules engine veto the
+actions that lose within ``k`` steps whatever follows and (unless
+``veto_revisits=False``) those that lead back to a state the episode has been in
+(:mod:`levelforge.agent.shield`).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from ..engine.observe import Observer
 from ..envs.sources import board_size
 from ..level import Level
 from .policy import Agent
+from .shield import Shield, shielded_actions
 from .tiles import check_agent_game
 
 #: rows per engine batch (bigger sets are judged in chunks of whole levels)
@@ -39,9 +43,14 @@ class LevelScore:
 
 
 class Judge:
-    def __init__(self, agent: Agent, max_steps: int | None = None) -> None:
+    def __init__(self, agent: Agent, max_steps: int | None = None, shield: int = 0,
+                 veto_revisits: bool = True) -> None:
+        if shield < 0:
+            raise ValueError("shield must be >= 0 (0: off, k: veto actions that lose within k steps)")
         self.agent = agent
         self.max_steps = max_steps
+        self.shield = int(shield)
+        self.veto_revisits = veto_revisits  #: with a shield: no going back to a state the episode has been in
 
     def evaluate(self, levels: Sequence[Level], episodes: int = 1, epsilon: float = 0.0,
                  seed: int = 0) -> list[LevelScore]:
@@ -74,16 +83,25 @@ class Judge:
         returns = np.zeros(n)
         steps = np.zeros(n, dtype=np.int64)
         actions = np.zeros(n, dtype=np.int64)
+        shield = Shield(engine, n, self.shield, self.veto_revisits) if self.shield else None
+        if shield is not None:
+            shield.visit(states, np.arange(n))
         for _ in range(limit):
             playing = states.status == State.PLAYING
             live = np.flatnonzero(playing)
             if live.size == 0:
                 break
             actions[:] = 0
-            actions[live] = self.agent.act(obs.array[live], epsilon, rng)
+            if shield is not None:
+                q = self.agent.q_values(obs.array[live]).float().cpu().numpy()
+                actions[live] = shielded_actions(q, shield.allowed(states.take(live), live), epsilon, rng)
+            else:
+                actions[live] = self.agent.act(obs.array[live], epsilon, rng)
             before = states.lit_copy()
             reward, _, changed = engine.advance(states, actions)
             obs.update(before, states, changed)
+            if shield is not None:
+                shield.visit(states.take(live), live)
             returns[live] += reward[live]
             steps[live] += 1
         won = (states.status == State.WON).reshape(len(levels), episodes)

@@ -166,13 +166,14 @@ class MLPQNet(nn.Module):
 
 def build_network(kind: str, obs_shape: tuple[int, ...], n_actions: int, *, channels: int = 32, depth: int = 0,
                   hidden: int = 256, dueling: bool = True, player_channel: int = 0, radius: int = 12,
-                  plans: int = 2) -> nn.Module:
-    """The Q-network ``kind`` for observations of ``obs_shape`` (without the batch)."""
+                  plans: int = 2, wall_channels: tuple[int, ...] = ()) -> nn.Module:
+    """The Q-network ``kind`` for observations of ``obs_shape`` (without the batch);
+    ``wall_channels``: the planes of tiles nothing passes (the plan network's prior)."""
     if kind == "plan":
         from .planner import PlanQNet
 
         return PlanQNet(obs_shape[0], n_actions, player_channel, channels, hidden, dueling, radius or 1, plans,
-                        depth or 2)
+                        depth or 2, wall_channels)
     if kind == "tile":
         return TileQNet(obs_shape[0], n_actions, player_channel, channels, depth, hidden, dueling, radius)
     if kind == "nature":

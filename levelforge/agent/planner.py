@@ -169,10 +169,14 @@ class PlanQNet(nn.Module):
     """Q-network with a learned shortest-path planner (see the module docs)."""
 
     def __init__(self, in_channels: int, n_actions: int, player_channel: int, channels: int = 32,
-                 hidden: int = 128, dueling: bool = True, radius: int = 1, plans: int = 2, depth: int = 2) -> None:
+                 hidden: int = 128, dueling: bool = True, radius: int = 1, plans: int = 2, depth: int = 2,
+                 wall_channels: tuple[int, ...] = ()) -> None:
         super().__init__()
         if not 0 <= player_channel < in_channels:
             raise ValueError(f"player_channel {player_channel} is not one of the {in_channels} input planes")
+        if any(not 0 <= c < in_channels for c in wall_channels):
+            raise ValueError(f"wall_channels {tuple(wall_channels)} are not all among the {in_channels} input planes")
+        self.wall_channels = [int(c) for c in wall_channels]
         if radius < 1 or plans < 1 or depth < 1:
             raise ValueError("PlanQNet needs radius >= 1, plans >= 1 and depth >= 1")
         self.player_channel, self.radius, self.plans = player_channel, radius, plans
@@ -195,9 +199,12 @@ class PlanQNet(nn.Module):
         feat = self.cells(obs.float())
         feat = F.relu(feat + self.shared(feat.amax(dim=(2, 3)))[:, :, None, None])
         g_logit, c_pre = self.maps(feat).split(self.plans, dim=1)
-        cost = F.softplus(c_pre) + 0.05
+        goal, cost = torch.sigmoid(g_logit), F.softplus(c_pre) + 0.05
         big = 2.0 * h * w  # beyond any path's cost at about 1 per step
-        v0 = (torch.sigmoid(g_logit) - 1.0) * big
+        if self.wall_channels:  # the rules say no path crosses a wall and no wall is a goal: not left to learn
+            wall = obs[:, self.wall_channels].amax(dim=1, keepdim=True).float()
+            goal, cost = goal * (1.0 - wall), cost + big * wall
+        v0 = (goal - 1.0) * big
         return feat, relax(v0, cost, max_iterations=h * w)
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:

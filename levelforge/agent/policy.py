@@ -37,15 +37,20 @@ class Agent:
     env: str  #: a levelforge game name, or a gymnasium env id (Atari, MinAtar, CartPole)
     channels: tuple[str, ...] = ()  #: tile games: the observation planes, in order
     player_channel: int = 0
+    wall_channels: tuple[int, ...] = ()  #: tile games: the planes of tiles nothing passes (walls)
     stats: dict[str, Any] = field(default_factory=dict)  #: what training measured (steps, returns, ...)
 
     @classmethod
     def create(cls, config: DQNConfig, obs_shape: tuple[int, ...], n_actions: int, env: str,
-               channels: tuple[str, ...] = (), player_channel: int = 0) -> "Agent":
+               channels: tuple[str, ...] = (), player_channel: int = 0,
+               wall_channels: tuple[int, ...] = ()) -> "Agent":
+        walls = tuple(int(c) for c in wall_channels)
         net = build_network(config.network, tuple(obs_shape), n_actions, channels=config.channels,
                             depth=config.depth, hidden=config.hidden, dueling=config.dueling,
-                            player_channel=player_channel, radius=config.radius, plans=config.plans)
-        return cls(net, config, tuple(int(d) for d in obs_shape), int(n_actions), env, tuple(channels), player_channel)
+                            player_channel=player_channel, radius=config.radius, plans=config.plans,
+                            wall_channels=walls)
+        return cls(net, config, tuple(int(d) for d in obs_shape), int(n_actions), env, tuple(channels), player_channel,
+                   walls)
 
     @property
     def device(self) -> torch.device:

@@ -103,6 +103,7 @@ def tile_agent(config: DQNConfig, env: TileVectorEnv) -> Agent:
     engine = env.engine
     channels = tuple(engine.channels)
     player = channels.index(engine.rules.player)
+    walls = tuple(channels.index(name) for name in engine.walls)
     shape = env.single_observation_space.shape
     if config.network == "plan":
         from .planner import MOVE_NAMES
@@ -112,7 +113,7 @@ def tile_agent(config: DQNConfig, env: TileVectorEnv) -> Agent:
                              f"{engine.spec.name!r} has {', '.join(engine.spec.actions)}")
     if config.network == "tile" and config.radius == 0:
         config = replace(config, radius=max(shape[1], shape[2]) - 1)
-    return Agent.create(config, shape, env.single_action_space.n, engine.spec.name, channels, player)
+    return Agent.create(config, shape, env.single_action_space.n, engine.spec.name, channels, player, walls)
 
 
 def check_agent_game(agent: Agent, game: str | GameSpec) -> None:

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..errors import GameSpecError, LevelFormatError
 from ..game import GameSpec, load_game
-from .batch import EVENTS, P_ITEMS_CHANGE, SHOW_NPC, SHOW_PLAYER, Batch, Rows, rows_of, scratch
+from .batch import EVENTS, LOCKED, P_ITEMS_CHANGE, SHOW_NPC, SHOW_PLAYER, SOLID, Batch, Rows, rows_of, scratch
 from .threads import run_rows
 from .mechanics import REGISTRY, Mechanic
 from .observe import Observer
@@ -76,6 +76,9 @@ class Engine:
             if name in EVENTS:
                 tables.weights[EVENTS.index(name)] = weight
         self.tables = tables.build()
+        flags = self.tables.terrain_flags
+        #: terrain tiles that nothing ever passes (solid, and no mechanic lets the player in): walls
+        self.walls = tuple(name for i, name in enumerate(rules.terrain) if flags[i] & SOLID and not flags[i] & LOCKED)
         self._build_tables()
 
     # -- tables -------------------------------------------------------------------

@@ -109,3 +109,25 @@ class KeySet:
             idx = np.concatenate([idx[differs], cand[lost]])
             slot = np.concatenate([(slot[differs] + 1) & mask, cs[lost]])
         return np.flatnonzero(fresh)
+
+    def contains(self, keys: np.ndarray) -> np.ndarray:
+        """``(n,) bool``: which of the ``(n, width) uint8`` rows the set holds
+        (nothing is inserted). A key sits on its probe run before the first
+        free slot, and nothing is ever removed, so the search stops there."""
+        found = np.zeros(len(keys), dtype=bool)
+        if not len(keys):
+            return found
+        words = self._words(np.ascontiguousarray(keys))
+        idx = np.arange(len(words), dtype=np.int64)
+        slot = self._hash(words).astype(np.int64)
+        mask = int(self.mask)
+        while len(idx):
+            occupied = self.used[slot]
+            idx, slot = idx[occupied], slot[occupied]
+            there, mine = self.table[slot], words[idx]
+            differs = there[:, 0] != mine[:, 0]
+            for j in range(1, self.words):
+                differs |= there[:, j] != mine[:, j]
+            found[idx[~differs]] = True
+            idx, slot = idx[differs], (slot[differs] + 1) & mask
+        return found
