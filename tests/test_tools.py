@@ -27,3 +27,15 @@ def test_play_sorts_every_ending():
     assert sum(out["loss_causes"].values()) == round(out["lost"] * 2)
     shielded = agent_failures.play(agent, levels, shield=1)
     assert abs(shielded["won"] + shielded["lost"] + shielded["out_of_time"] - 1.0) < 1e-9
+
+
+def test_reference_dqn_loop_times_its_updates():
+    import _dqn_reference
+
+    from levelforge.agent.benchmarks import make_single, preset
+
+    cfg = preset("CartPole-v1", 600, seed=0, device="cpu", learning_starts=200, n_step=1, double=False,
+                 max_grad_norm=0.0, train_every=10)
+    out = _dqn_reference.run(make_single("CartPole-v1"), cfg, 600)
+    assert out["steps"] == 600 and out["updates"] == 40  # steps 200, 210, ..., 590
+    assert 0.0 < out["update_seconds"] < out["seconds"]

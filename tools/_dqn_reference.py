@@ -38,7 +38,7 @@ def run(env, cfg: DQNConfig, steps: int) -> dict:
     rew_buf = np.zeros(size, dtype=np.float32)
     done_buf = np.zeros(size, dtype=np.float32)
     obs, _ = env.reset(seed=cfg.seed)
-    ret, returns, updates = 0.0, [], 0
+    ret, returns, updates, update_secs = 0.0, [], 0, 0.0
     t0 = time.perf_counter()
     for step in range(steps):
         eps = cfg.epsilon(step)
@@ -57,6 +57,7 @@ def run(env, cfg: DQNConfig, steps: int) -> dict:
             ret = 0.0
             obs, _ = env.reset()
         if step >= cfg.learning_starts and step % int(cfg.train_every) == 0:
+            u0 = time.perf_counter()
             idx = rng.integers(0, min(step + 1, size), cfg.batch_size)
             o, o2 = torch.as_tensor(obs_buf[idx]), torch.as_tensor(next_buf[idx])
             with torch.no_grad():
@@ -70,6 +71,8 @@ def run(env, cfg: DQNConfig, steps: int) -> dict:
             updates += 1
             if updates % cfg.target_every == 0:
                 target.load_state_dict(net.state_dict())
+            update_secs += time.perf_counter() - u0
     secs = time.perf_counter() - t0
     return {"steps": steps, "seconds": secs, "steps_per_s": steps / secs, "updates": updates,
+            "update_seconds": update_secs,
             "episodes": len(returns), "mean_return_last_100": float(np.mean(returns[-100:])) if returns else None}
