@@ -32,51 +32,29 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _bench  # noqa: E402  (puts the repository on sys.path when needed)
 import numpy as np  # noqa: E402
-import torch  # noqa: E402
 
-from levelforge.agent import AgentFileError, load_agent  # noqa: E402
-from levelforge.agent.shield import Shield, shielded_actions  # noqa: E402
+from levelforge.agent import AgentFileError, Judge, load_agent  # noqa: E402
 from levelforge.agent.tiles import check_agent_game  # noqa: E402
-from levelforge.engine import Engine, State  # noqa: E402
-from levelforge.engine.observe import Observer  # noqa: E402
-from levelforge.envs.sources import board_size  # noqa: E402
+from levelforge.engine import State  # noqa: E402
 from levelforge.generators import procedural  # noqa: E402
 
 
 def play(agent, levels, shield: int, veto_revisits: bool = True) -> dict:
-    engine = Engine(levels[0].spec)
-    states = engine.load(levels, size=board_size(levels, engine.spec))
-    obs = Observer(engine, states.board, len(states))
-    obs.write(states)
-    n = len(states)
-    guard = Shield(engine, n, shield, veto_revisits) if shield else None
-    if guard is not None:
-        guard.visit(states, np.arange(n))
-    actions = np.zeros(n, dtype=np.int64)
+    """Play ``levels`` greedily as :class:`Judge` does; count the endings and each loss's cause."""
     causes = {"into_npc": 0, "into_npc_move": 0, "stood": 0}
-    for _ in range(engine.spec.max_steps):
-        live = np.flatnonzero(states.status == State.PLAYING)
-        if not live.size:
-            break
-        with torch.no_grad():
-            q = agent.net(torch.as_tensor(obs.array[live], device=agent.device)).float().cpu().numpy()
-        actions[:] = 0
-        actions[live] = shielded_actions(q, guard.allowed(states.take(live), live)) if guard else q.argmax(1)
-        before = states.lit_copy()
-        _, _, changed = engine.advance(states, actions)
-        obs.update(before, states, changed)
-        if guard is not None:
-            guard.visit(states.take(live), live)
-        for r in np.flatnonzero((states.status == State.LOST) & (before.status == State.PLAYING)):
-            if states.pos[r] == before.pos[r]:
+
+    def sort_losses(before: State, after: State) -> None:
+        for r in np.flatnonzero((after.status == State.LOST) & (before.status == State.PLAYING)):
+            if after.pos[r] == before.pos[r]:
                 causes["stood"] += 1
-            elif (before.npc_pos[r] == states.pos[r]).any():
+            elif (before.npc_pos[r] == after.pos[r]).any():
                 causes["into_npc"] += 1
             else:
                 causes["into_npc_move"] += 1
-    status = states.status
-    return {"levels": n, "won": float(np.mean(status == State.WON)), "lost": float(np.mean(status == State.LOST)),
-            "out_of_time": float(np.mean(status == State.PLAYING)), "loss_causes": causes}
+
+    scores = Judge(agent, shield=shield, veto_revisits=veto_revisits).evaluate(levels, on_step=sort_losses)
+    n, won, lost = len(levels), round(sum(s.success_rate for s in scores)), sum(causes.values())  # one episode each
+    return {"levels": n, "won": won / n, "lost": lost / n, "out_of_time": (n - won - lost) / n, "loss_causes": causes}
 
 
 def main(argv: list[str] | None = None) -> int:

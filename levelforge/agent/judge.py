@@ -14,7 +14,7 @@ actions that lose within ``k`` steps whatever follows and (unless
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -52,9 +52,11 @@ class Judge:
         self.shield = int(shield)
         self.veto_revisits = veto_revisits  #: with a shield: no going back to a state the episode has been in
 
-    def evaluate(self, levels: Sequence[Level], episodes: int = 1, epsilon: float = 0.0,
-                 seed: int = 0) -> list[LevelScore]:
-        """One :class:`LevelScore` per level, in order."""
+    def evaluate(self, levels: Sequence[Level], episodes: int = 1, epsilon: float = 0.0, seed: int = 0,
+                 on_step: Callable[[State, State], None] | None = None) -> list[LevelScore]:
+        """One :class:`LevelScore` per level, in order. ``on_step(before,
+        after)``, for analysis: called after every step with the states of
+        the batch (one chunk of levels) before and after it."""
         if episodes < 1:
             raise ValueError("episodes must be >= 1")
         if not 0.0 <= epsilon <= 1.0:
@@ -69,11 +71,11 @@ class Judge:
         per_chunk = max(1, CHUNK_ROWS // episodes)
         out: list[LevelScore] = []
         for i in range(0, len(levels), per_chunk):
-            out += self._chunk(engine, levels[i : i + per_chunk], episodes, epsilon, rng)
+            out += self._chunk(engine, levels[i : i + per_chunk], episodes, epsilon, rng, on_step)
         return out
 
     def _chunk(self, engine: Engine, levels: list[Level], episodes: int, epsilon: float,
-               rng: np.random.Generator) -> list[LevelScore]:
+               rng: np.random.Generator, on_step: Callable[[State, State], None] | None) -> list[LevelScore]:
         rows = [lv for lv in levels for _ in range(episodes)]
         states = engine.load(rows, size=board_size(levels, engine.spec))
         n = len(states)
@@ -102,6 +104,8 @@ class Judge:
             obs.update(before, states, changed)
             if shield is not None:
                 shield.visit(states.take(live), live)
+            if on_step is not None:
+                on_step(before, states)
             returns[live] += reward[live]
             steps[live] += 1
         won = (states.status == State.WON).reshape(len(levels), episodes)
