@@ -6,7 +6,7 @@ Importing the package registers the Gymnasium environments
 
 from .errors import GameSpecError, LevelforgeError, LevelFormatError, UnknownGameError
 from .game import GameSpec, load_game
-from .level import Level, parse_level, read_level, read_levels
+from .level import Level, parse_level, read_level, read_levels, write_level, write_levels
 
 __version__ = "0.1.0"
 
@@ -21,6 +21,8 @@ __all__ = [
     "parse_level",
     "read_level",
     "read_levels",
+    "write_level",
+    "write_levels",
 ]
 
 from .envs import register_envs as _register_envs

@@ -12,6 +12,8 @@ Every tile with a ``char`` is a *tile id* of the level text format; ids are
 numbered in the order the tiles appear in the TOML. The rules come from the
 ``[[mechanics]]`` list (see :mod:`levelforge.engine.mechanics`), the win
 condition from ``[win]`` and the reward weights from ``[rewards]``.
+``[features]`` names counts of tiles that generators can be asked for
+(``monsters = ["bat", "spider", "scorpion"]``: see :mod:`levelforge.features`).
 """
 
 from __future__ import annotations
@@ -68,6 +70,7 @@ class GameSpec:
     win: dict[str, Any]
     rewards: dict[str, float]
     constraints: dict[str, Any]
+    features: dict[str, tuple[str, ...]] = field(default_factory=dict)
     source: Path | None = None
     _by_char: dict[str, Tile] = field(default_factory=dict, repr=False, compare=False)
     _by_name: dict[str, Tile] = field(default_factory=dict, repr=False, compare=False)
@@ -196,6 +199,7 @@ def parse_game(data: dict[str, Any], src: str = "<game>", path: Path | None = No
     if not isinstance(rewards, dict) or not all(isinstance(v, (int, float)) for v in rewards.values()):
         raise _fail(src, "'[rewards]' must map event names to numbers")
     constraints = data.get("constraints", {})
+    features = _features(src, data.get("features", {}), base)
     spec = GameSpec(
         name=name,
         title=str(data.get("title", name.title())),
@@ -210,6 +214,7 @@ def parse_game(data: dict[str, Any], src: str = "<game>", path: Path | None = No
         win=dict(win),
         rewards={k: float(v) for k, v in rewards.items()},
         constraints=dict(constraints),
+        features=features,
         source=path,
     )
     # Compiling the rules checks every mechanic, condition and reward name.
@@ -222,6 +227,23 @@ def parse_game(data: dict[str, Any], src: str = "<game>", path: Path | None = No
     except GameSpecError as e:
         raise GameSpecError(f"{str(e).split(': ', 1)[1]} (in {src})") from None
     return spec
+
+
+def _features(src: str, raw: Any, base: dict[str, dict]) -> dict[str, tuple[str, ...]]:
+    """``[features]``: name -> the base tiles whose cells it counts (``monsters = ["bat", "spider"]``)."""
+    if not isinstance(raw, dict):
+        raise _fail(src, "'[features]' must map feature names to lists of base tiles")
+    out: dict[str, tuple[str, ...]] = {}
+    for fname, tiles in raw.items():
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", fname):
+            raise _fail(src, f"feature name {fname!r} must be a lower-case identifier")
+        if not isinstance(tiles, list) or not tiles or not all(isinstance(t, str) for t in tiles):
+            raise _fail(src, f"feature {fname!r} must list one or more base tiles")
+        for t in tiles:
+            if t not in base:
+                raise _fail(src, f"feature {fname!r}: {t!r} is not a base tile")
+        out[fname] = tuple(tiles)
+    return out
 
 
 def load_game_file(path: str | Path) -> GameSpec:

@@ -22,7 +22,7 @@ from typing import Callable, Iterable
 
 from .errors import LevelforgeError, LevelFormatError
 from .game import load_game
-from .level import LEVEL_SUFFIX, Level, parse_level, read_file, write_level
+from .level import Level, parse_level, read_file, write_levels
 
 #: Import format -> the game its levels belong to.
 KINDS: dict[str, str] = {"boxoban": "sokoban", "gvgai": "dungeon"}
@@ -139,20 +139,15 @@ def import_levels(
     files = [Path(f) for f in files]
     if not files:
         raise LevelImportError(f"no {kind} files given to import")
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise LevelImportError(f"{out} is a file; the output must be a folder")
-    targets: dict[Path, tuple[Level, Path]] = {}
+    named: dict[str, Path] = {}
+    levels: list[Level] = []
     for f in files:
         for level in reader(f):
-            target = out / f"{level.name}{LEVEL_SUFFIX}"
-            if target in targets:
+            if level.name in named:
                 raise LevelImportError(
-                    f"{targets[target][1]} and {f} both give a level named {level.name!r}; "
+                    f"{named[level.name]} and {f} both give a level named {level.name!r}; "
                     "import them into different folders"
                 )
-            if not force and target.exists():
-                raise LevelImportError(f"{target} already exists; not overwriting it without force (--force)")
-            targets[target] = (level, f)
-    out.mkdir(parents=True, exist_ok=True)
-    return [write_level(level, target) for target, (level, _) in targets.items()]
+            named[level.name] = f
+            levels.append(level)
+    return write_levels(levels, out, force=force)

@@ -197,3 +197,26 @@ def write_level(level: Level, path: str | Path) -> Path:
     p = Path(path)
     p.write_text(level.text, encoding="utf-8")
     return p
+
+
+def write_levels(levels: Iterable[Level], out: str | Path, force: bool = False) -> list[Path]:
+    """Write each level to ``out/<name>.txt`` (``out`` created if missing).
+
+    Everything is checked before anything is written: a level without a name,
+    two levels of one name, or (unless ``force``) a file that exists already
+    is a :class:`LevelFormatError` and writes nothing."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise LevelFormatError(f"{out} is a file; the output must be a folder")
+    targets: dict[Path, Level] = {}
+    for level in levels:
+        if not level.name:
+            raise LevelFormatError(f"{level!r} has no name to make a file name of")
+        target = out / f"{level.name}{LEVEL_SUFFIX}"
+        if target in targets:
+            raise LevelFormatError(f"two levels are named {level.name!r}; names must differ to be file names")
+        if not force and target.exists():
+            raise LevelFormatError(f"{target} already exists; not overwriting it without force (--force)")
+        targets[target] = level
+    out.mkdir(parents=True, exist_ok=True)
+    return [write_level(level, target) for target, level in targets.items()]

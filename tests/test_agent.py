@@ -23,6 +23,7 @@ from levelforge.agent import (
     training_env,
 )
 from levelforge.agent.networks import TileQNet, build_network, egocentric
+import levelforge as lf
 from levelforge.cli import main
 from levelforge.level import parse_level
 from levelforge.solve import Solver
@@ -188,8 +189,13 @@ def test_cli_keeps_the_weights_that_won_validation(tmp_path):
     assert r.exit_code == 0, r.output
     assert "kept the weights of step" in r.stderr
     assert load_agent(out).stats["validation"]["levels"] == 3
-    r = CliRunner().invoke(main, ["train", "agent", "--game", "sokoban", "--steps", "2000", "--validate", "3",
-                                  "--out", str(tmp_path / "s.pt")])
+    game = tmp_path / "labyrinth" / "game.toml"  # a game of its own: no procedural generator
+    game.parent.mkdir()
+    game.write_text((Path(lf.__file__).parent.parent / "games" / "maze" / "game.toml").read_text()
+                    .replace('name = "maze"', 'name = "labyrinth"'))
+    mazes = Path(lf.__file__).parent.parent / "games" / "maze" / "levels"
+    r = CliRunner().invoke(main, ["train", "agent", "--game", str(game), "--levels", str(mazes), "--steps", "2000",
+                                  "--validate", "3", "--out", str(tmp_path / "s.pt")])
     assert r.exit_code == 2 and "no procedural generator" in r.output and not (tmp_path / "s.pt").exists()
 
 

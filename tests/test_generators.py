@@ -44,8 +44,8 @@ def test_procedural_by_name():
     assert isinstance(procedural("maze"), MazeGenerator)
     assert isinstance(procedural("dungeon"), DungeonGenerator)
     assert isinstance(procedural("maze"), Generator)
-    with pytest.raises(UnknownGameError, match="sokoban") as e:
-        procedural("sokoban")
+    with pytest.raises(UnknownGameError, match="no procedural generator for game 'tetris'") as e:
+        procedural("tetris")
     assert isinstance(e.value, LevelforgeError)
 
 

@@ -39,3 +39,27 @@ def test_reference_dqn_loop_times_its_updates():
     out = _dqn_reference.run(make_single("CartPole-v1"), cfg, 600)
     assert out["steps"] == 600 and out["updates"] == 40  # steps 200, 210, ..., 590
     assert 0.0 < out["update_seconds"] < out["seconds"]
+
+
+def test_build_corpus_writes_hand_made_and_generated_levels(tmp_path):
+    import build_corpus
+
+    out = tmp_path / "corpus"
+    summary = build_corpus.build("maze", 5, seed=2, out=out)
+    hand = len(lf.read_levels(lf.game.game_levels_dir(lf.load_game("maze")), "maze"))
+    assert summary["levels"] == hand + 5 and summary["generated"] == 5
+    names = sorted(p.stem for p in out.glob("*.txt"))
+    assert [n for n in names if "_gen_" in n] == [f"maze_gen_2_{i}" for i in range(5)]
+    with __import__("pytest").raises(lf.LevelforgeError, match="already holds level files"):
+        build_corpus.build("maze", 1, seed=2, out=out)
+    again = build_corpus.build("maze", 5, seed=2, out=tmp_path / "again", shipped=False)
+    assert again["levels"] == 5
+    assert (tmp_path / "again" / "maze_gen_2_3.txt").read_text() == (out / "maze_gen_2_3.txt").read_text()
+
+
+def test_bench_gan_split_keeps_a_held_out_part():
+    import bench_gan
+
+    train, held = bench_gan.split(list(range(30)), 10, seed=0)
+    assert len(train) == 20 and len(held) == 10 and sorted(train + held) == list(range(30))
+    assert bench_gan.split(list(range(15)), 10, seed=0) == (list(range(15)), [])  # too small to split

@@ -198,9 +198,11 @@ def check_targets(targets: dict[str, float], measured: dict[str, float | None], 
 
 
 def report(tool: str, settings: dict[str, Any], notes: list[str], results: dict[str, Any],
-           targets: dict[str, float], measured: dict[str, float | None]) -> None:
+           targets: dict[str, float], measured: dict[str, float | None],
+           higher_is_better: dict[str, bool] | None = None) -> None:
     """Emit a tool's JSON result: machine, settings, notes, results, and the
-    targets with what was measured and which were met (only targets measured)."""
+    targets with what was measured and which were met (only targets measured;
+    ``higher_is_better[name] = False`` for targets that are upper bounds)."""
     emit({
         "tool": tool,
         "machine": machine(),
@@ -209,5 +211,5 @@ def report(tool: str, settings: dict[str, Any], notes: list[str], results: dict[
         "results": results,
         "targets": targets,
         "measured": measured,
-        "met": check_targets({k: v for k, v in targets.items() if k in measured}, measured, {}),
+        "met": check_targets({k: v for k, v in targets.items() if k in measured}, measured, higher_is_better or {}),
     })

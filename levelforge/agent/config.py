@@ -7,12 +7,14 @@ are environment steps summed over all environments of the vector env.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
+
+from ..settings import Settings
 
 
 @dataclass
-class DQNConfig:
+class DQNConfig(Settings):
     # -- the run --------------------------------------------------------------------
     steps: int = 200_000  #: environment steps to train for (all envs together)
     num_envs: int = 64  #: environments stepped together by the vector env
@@ -108,47 +110,3 @@ class DQNConfig:
         span = max(1.0, self.eps_fraction * self.steps)
         frac = min(1.0, step / span)
         return self.eps_start + frac * (self.eps_end - self.eps_start)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def parse_overrides(cls, items: "list[str] | tuple[str, ...]") -> dict[str, Any]:
-        """``["batch_size=64", "prioritized=true"]`` as typed field values
-        (what ``--set KEY=VALUE`` options give); ValueError names a bad item."""
-        defaults = cls()
-        names = [f.name for f in fields(cls) if f.name != "extra"]
-        out: dict[str, Any] = {}
-        for item in items:
-            key, sep, raw = item.partition("=")
-            if not sep or key not in names:
-                raise ValueError(f"--set {item!r}: expected KEY=VALUE with KEY one of {', '.join(names)}")
-            kind = type(getattr(defaults, key))
-            if kind is bool:
-                if raw.lower() not in ("true", "false", "1", "0"):
-                    raise ValueError(f"--set {item!r}: expected true or false")
-                out[key] = raw.lower() in ("true", "1")
-                continue
-            try:
-                out[key] = _integer(raw) if kind is int else kind(raw)
-            except ValueError:
-                raise ValueError(f"--set {item!r}: expected {'an' if kind is int else 'a'} {kind.__name__}") from None
-        return out
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "DQNConfig":
-        """A config from :meth:`to_dict`'s output; unknown keys (from other
-        versions) are ignored, missing ones take their defaults."""
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in names})
-
-
-def _integer(raw: str) -> int:
-    """``"50000"``, ``"50_000"`` or ``"5e4"`` as an int (ValueError if not whole)."""
-    try:
-        return int(raw)
-    except ValueError:
-        f = float(raw)
-        if not f.is_integer():
-            raise
-        return int(f)

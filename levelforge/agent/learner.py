@@ -40,7 +40,7 @@ from torch.nn import functional as F
 
 from .policy import Agent, pick_device
 from .replay import ReplayBuffer, Sample
-from .runlog import Progress, RunLog
+from ..runlog import Progress, RunLog
 
 
 @dataclass

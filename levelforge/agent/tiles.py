@@ -79,7 +79,7 @@ def practice_levels(game: str) -> Blend:
     too few wins to learn from; what it learns on them (walk to the key,
     then to the door; follow corridors to the exit) carries over, since the
     agent sees levels from the player's tile."""
-    from ..generators import DungeonGenerator, MazeGenerator
+    from ..generators import DungeonGenerator, MazeGenerator, SokobanGenerator
 
     if game == "maze":
         sizes = [(5, 7), (7, 9), (9, 11), (11, 15)]
@@ -87,7 +87,10 @@ def practice_levels(game: str) -> Blend:
     if game == "dungeon":
         kinds = [(5, 7, (0, 1)), (7, 9, (0, 2)), (9, 13, (0, 3)), (9, 13, (1, 4))]
         return Blend([DungeonGenerator(h, w, m) for h, w, m in kinds], [0.15, 0.15, 0.2, 0.5])
-    raise ValueError(f"no practice levels for {game!r}: maze or dungeon")
+    if game == "sokoban":
+        kinds = [(6, 6, (1, 1)), (8, 8, (1, 2)), (10, 10, (2, 3)), (10, 10, (2, 4))]
+        return Blend([SokobanGenerator(h, w, b) for h, w, b in kinds], [0.15, 0.15, 0.2, 0.5])
+    raise ValueError(f"no practice levels for {game!r}: maze, dungeon or sokoban")
 
 
 def training_env(game: str | GameSpec, levels: Any, num_envs: int, size: tuple[int, int] | None = None,

@@ -1,5 +1,8 @@
 """The Generator interface: a seeded, reproducible source of levels of one game.
 
+The procedural generators, the tile-frequency baseline and the GAN all
+implement it, so metrics and the forge treat them alike.
+
 A generator draws one level from a ``numpy.random.Generator`` (:meth:`_one`);
 :meth:`Generator.sample` draws ``n`` levels, each from its own child seed of
 ``numpy.random.SeedSequence(seed)``, so level ``i`` depends only on ``seed``
@@ -12,7 +15,8 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections import deque
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -20,6 +24,17 @@ from ..level import Level
 
 #: The four moves (row, column) of a tile grid: up, down, left, right.
 STEPS = ((-1, 0), (1, 0), (0, -1), (0, 1))
+
+
+@dataclass
+class Draw:
+    """What :meth:`Generator.draw` returns: the levels, and for a latent-space
+    generator (the GAN) what made each one: ``latents`` ``(n, latent) float32``
+    and the feature counts it was given, ``cond`` ``(n, F) int64``."""
+
+    levels: list[Level]
+    latents: np.ndarray | None = None
+    cond: np.ndarray | None = None
 
 
 class Generator(ABC):
@@ -34,16 +49,17 @@ class Generator(ABC):
 
     def sample(self, n: int, seed: int, cond: dict[str, Any] | None = None) -> list[Level]:
         """``n`` levels named ``<game>_gen_<seed>_<i>``; the same seed gives the same levels."""
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-            raise ValueError(f"n must be an integer >= 0, got {n!r}")
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
+        return list(self.iter_sample(n, seed, cond))
+
+    def iter_sample(self, n: int, seed: int, cond: dict[str, Any] | None = None) -> Iterator[Level]:
+        """:meth:`sample`'s levels one at a time (for progress on long runs)."""
         opts = self.check_cond(cond)
-        children = np.random.SeedSequence(int(seed)).spawn(int(n))
-        return [
-            self._one(np.random.default_rng(s), name=f"{self.game}_gen_{seed}_{i}", **opts)
-            for i, s in enumerate(children)
-        ]
+        for i, rng in enumerate(child_rngs(n, seed)):
+            yield self._one(rng, name=f"{self.game}_gen_{seed}_{i}", **opts)
+
+    def draw(self, n: int, seed: int, cond: dict[str, Any] | None = None) -> Draw:
+        """:meth:`sample`, with the latent vectors of generators that have them."""
+        return Draw(self.sample(n, seed, cond))
 
     def __call__(self, rng: np.random.Generator) -> Level:
         """One level drawn from ``rng`` (the environments' callable level source)."""
@@ -61,6 +77,16 @@ class Generator(ABC):
     @abstractmethod
     def _one(self, rng: np.random.Generator, name: str | None = None, **cond: Any) -> Level:
         """One level drawn from ``rng`` (``cond`` already checked by :meth:`check_cond`)."""
+
+
+def child_rngs(n: int, seed: int) -> list[np.random.Generator]:
+    """One random generator per level ``i < n``, from child ``i`` of ``SeedSequence(seed)``
+    (so level ``i`` depends only on ``seed`` and ``i``); bad ``n`` or ``seed``: ValueError."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"n must be an integer >= 0, got {n!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
+    return [np.random.default_rng(s) for s in np.random.SeedSequence(int(seed)).spawn(int(n))]
 
 
 def bfs(passable: np.ndarray, start: tuple[int, int]) -> np.ndarray:

@@ -1,279 +1,18 @@
-"""The ``levelforge`` command line: a thin layer over the library.
-
-Errors in what a user gave (a bad level file, an unknown game, a missing
-folder) print one line on stderr and exit with status 2.
-"""
+"""Agent commands: ``train agent``, ``evaluate-agent`` and ``atari train``."""
 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
 import statistics
 import sys
 import time
 from pathlib import Path
-from typing import Iterable
 
 import click
+import numpy as np
 
-from . import __version__
-from .errors import LevelforgeError
-from .game import GameSpec, game_levels_dir, game_names, load_game
-from .level import Level, read_levels
-
-ACTION_LETTERS = {"noop": ".", "up": "U", "down": "D", "left": "L", "right": "R", "attack": "A"}
-
-
-class Fail(click.ClickException):
-    """A user error: one line on stderr, exit status 2."""
-
-    exit_code = 2
-
-    def show(self, file=None) -> None:  # one line, no usage block
-        click.echo(f"error: {self.format_message()}", err=True, file=file)
-
-
-def _guard(fn):
-    """Turn levelforge's user errors into :class:`Fail`."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except LevelforgeError as e:
-            raise Fail(str(e)) from None
-        except (FileNotFoundError, IsADirectoryError, PermissionError) as e:
-            raise Fail(f"{e.filename}: {e.strerror}") from None
-
-    return wrapper
-
-
-def _finite(obj):
-    """``obj`` with NaN floats (nothing measured yet) as None, for strict JSON."""
-    if isinstance(obj, float) and obj != obj:
-        return None
-    if isinstance(obj, dict):
-        return {k: _finite(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_finite(v) for v in obj]
-    return obj
-
-
-def _game(name: str) -> GameSpec:
-    try:
-        return load_game(name)
-    except LevelforgeError as e:
-        raise Fail(str(e)) from None
-
-
-def _levels(paths: Iterable[str], spec: GameSpec) -> list[Level]:
-    paths = list(paths)
-    if not paths:
-        d = game_levels_dir(spec)
-        if d is None:
-            raise Fail(f"game {spec.name!r} ships no levels; give level files or folders")
-        paths = [str(d)]
-    return read_levels(paths, spec)
-
-
-def _progress(items: list, label: str):
-    """A progress bar on stderr for long lists (silent for short ones or pipes)."""
-    show = len(items) > 20 and sys.stderr.isatty()
-    return click.progressbar(items, label=label, file=sys.stderr, show_pos=True) if show else _nullbar(items)
-
-
-class _nullbar:
-    def __init__(self, items):
-        self.items = items
-
-    def __enter__(self):
-        return self.items
-
-    def __exit__(self, *exc):
-        return False
-
-
-GAME_OPTION = click.option(
-    "--game", "-g", "game", required=True, metavar="GAME",
-    help="Game the level files belong to: a shipped game (see `levelforge games`) or a path to a game.toml.",
-)
-
-
-class _Main(click.Group):
-    """The root command: every usage error is one line on stderr, exit status 2."""
-
-    def main(self, *args, **kwargs):
-        kwargs.pop("standalone_mode", None)
-        try:
-            rv = super().main(*args, standalone_mode=False, **kwargs)
-        except click.exceptions.Exit as e:
-            sys.exit(e.exit_code)
-        except click.ClickException as e:
-            click.echo(f"error: {e.format_message()}", err=True)
-            sys.exit(e.exit_code)
-        except click.Abort:
-            click.echo("error: aborted", err=True)
-            sys.exit(1)
-        sys.exit(rv if isinstance(rv, int) else 0)
-
-
-@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, prog_name="levelforge")
-def main() -> None:
-    """levelforge: procedural level generation for tile games.
-
-    Levels are plain text files, one character per tile (VGLC style); a text
-    file alone does not say its game, so commands that read levels take
-    --game. Start with `levelforge games`, then `levelforge show` a level and
-    `levelforge solve` it.
-    """
-
-
-@main.command()
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def games(as_json: bool) -> None:
-    """List the shipped games: size, step limit, actions and tile legend."""
-    specs = [load_game(n) for n in game_names()]
-    if as_json:
-        out = []
-        for s in specs:
-            d = game_levels_dir(s)
-            out.append({
-                "name": s.name, "title": s.title, "summary": s.summary,
-                "width": s.width, "height": s.height, "max_steps": s.max_steps,
-                "actions": list(s.actions),
-                "tiles": [{"char": t.char, "name": t.name, "layer": t.layer, "parts": list(t.parts)} for t in s.tiles],
-                "levels": len(list(d.glob("*.txt"))) if d else 0,
-            })
-        click.echo(json.dumps(out, indent=2))
-        return
-    for s in specs:
-        d = game_levels_dir(s)
-        n = len(list(d.glob("*.txt"))) if d else 0
-        click.echo(f"{s.name}  ({s.title}) {s.width} x {s.height}, step limit {s.max_steps}, {n} shipped levels")
-        click.echo(f"  {s.summary}")
-        click.echo(f"  actions: {', '.join(s.actions)}")
-        legend = ", ".join(f"{t.char!r} {t.name}" for t in s.tiles)
-        click.echo(f"  tiles:   {legend}")
-
-
-@main.command()
-@click.argument("level", type=click.Path(dir_okay=False))
-@GAME_OPTION
-@click.option("--png", "png", type=click.Path(dir_okay=False), help="Write a picture of the level here.")
-@click.option("--tile-size", default=16, show_default=True, type=click.IntRange(4, 64), help="Pixels per tile for --png.")
-@click.option("--colour/--no-colour", default=None, help="ANSI colours (default: when writing to a terminal).")
-@_guard
-def show(level: str, game: str, png: str | None, tile_size: int, colour: bool | None) -> None:
-    """Print LEVEL as text (in colour on a terminal), or draw it with --png OUT."""
-    from . import render
-    from .png import write_png
-
-    spec = _game(game)
-    (lv,) = read_levels([level], spec)
-    if png:
-        path = write_png(png, render.render_level(lv, tile_size))
-        click.echo(f"wrote {path} ({lv.width * tile_size} x {lv.height * tile_size} px)")
-        return
-    use_colour = sys.stdout.isatty() if colour is None else colour
-    click.echo(render.ansi(spec, lv.grid, colour=use_colour), nl=False, color=use_colour)
-    click.echo(f"{lv.name}: {spec.name} level {lv.height} x {lv.width}, id {lv.id}", err=True)
-
-
-@main.command()
-@click.argument("levels", nargs=-1, type=click.Path())
-@GAME_OPTION
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per level (JSON Lines).")
-@_guard
-def check(levels: tuple[str, ...], game: str, as_json: bool) -> None:
-    """Check levels against the game's structural constraints (border, tile
-    counts, NPCs, ...; see the game's [constraints]). Exit status 1 if any
-    level breaks one. LEVELS are files or folders; none: the shipped levels.
-    Solvability is `levelforge solve`'s job.
-    """
-    from .constraints import check_level
-
-    spec = _game(game)
-    bad = 0
-    for lv in _levels(levels, spec):
-        problems = check_level(lv)
-        bad += bool(problems)
-        if as_json:
-            click.echo(json.dumps({"level": lv.name, "id": lv.id, "ok": not problems, "problems": problems}))
-        else:
-            click.echo(f"{lv.name:<24} {'ok' if not problems else '; '.join(problems)}")
-    if bad:
-        sys.exit(1)
-
-
-@main.command()
-@click.argument("levels", nargs=-1, type=click.Path())
-@GAME_OPTION
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per level (JSON Lines).")
-@click.option("--max-nodes", default=2_000_000, show_default=True, type=click.IntRange(1), help="Give up on a level after this many distinct states.")
-@click.option("--max-seconds", type=click.FloatRange(0, min_open=True), help="Give up on a level after this long.")
-@_guard
-def solve(levels: tuple[str, ...], game: str, as_json: bool, max_nodes: int, max_seconds: float | None) -> None:
-    """Find a shortest plan for each level, or prove there is none.
-
-    LEVELS are level files or folders of them; with none, the game's own
-    shipped levels are solved. For each level: the verdict (solved,
-    unsolvable within the step limit, or gave_up at the budget), the plan
-    length, the plan (U D L R = moves, A = attack, . = wait) and the time.
-    """
-    from .solve import Solver
-
-    spec = _game(game)
-    lvls = _levels(levels, spec)
-    solver = Solver(spec, max_nodes=max_nodes, max_seconds=max_seconds)
-    results = []
-    with _progress(lvls, "solving") as bar:
-        for lv in bar:
-            r = solver.solve(lv)
-            results.append(r)
-            if as_json:
-                click.echo(json.dumps({"level": lv.name, "id": lv.id, **r.to_dict()}))
-            else:
-                plan = "".join(ACTION_LETTERS.get(a, "?") for a in r.plan_names) if r.plan else "-"
-                length = f"{r.length:4d} steps" if r.solved else "         -"
-                click.echo(f"{lv.name:<24} {r.verdict:<10} {length}  {r.seconds:8.3f}s  {r.nodes:>9} states  {plan}")
-                if r.reason:
-                    click.echo(f"{'':<24} ({r.reason})")
-    if not as_json and len(results) > 1:
-        solved = sum(r.solved for r in results)
-        times = [r.seconds for r in results]
-        click.echo(
-            f"{solved}/{len(results)} solved; time per level median {statistics.median(times):.3f}s, max {max(times):.3f}s",
-            err=True,
-        )
-
-
-@main.command(name="import")
-@click.argument("kind", type=click.Choice(["boxoban", "gvgai"]))
-@click.argument("files", nargs=-1, required=True, type=click.Path())
-@click.option("--out", "-o", required=True, type=click.Path(file_okay=False), help="Folder to write the level files into.")
-@click.option("--force", is_flag=True, help="Overwrite level files that already exist.")
-@_guard
-def import_(kind: str, files: tuple[str, ...], out: str, force: bool) -> None:
-    """Convert published level files into levelforge levels, one file per level.
-
-    boxoban: DeepMind Boxoban files (`; N` headers, many puzzles per file) to
-    sokoban levels. gvgai: GVGAI zelda level files to dungeon levels.
-    """
-    from .importers import KINDS, import_levels
-
-    written = import_levels(kind, [Path(f) for f in files], Path(out), force=force)
-    click.echo(f"wrote {len(written)} {KINDS[kind]} levels to {out}")
-
-
-# -- agents ---------------------------------------------------------------------------------
-
-
-@main.group()
-def train() -> None:
-    """Train models: `levelforge train agent` (the DQN player and judge)."""
-
+from .app import GAME_OPTION, Fail, _finite, _game, _guard, _levels, main, train
 
 @train.command("agent")
 @GAME_OPTION
@@ -286,9 +25,12 @@ def train() -> None:
 @click.option("--num-envs", default=64, show_default=True, type=click.IntRange(1), help="Environments stepped together.")
 @click.option("--log", "log_path", type=click.Path(dir_okay=False), help="CSV log of the run (default: OUT with .csv).")
 @click.option("--procedural", is_flag=True,
-              help="Also train on endless levels from the game's procedural generator (maze, dungeon): "
+              help="Also train on endless levels from the game's procedural generator (maze, dungeon, sokoban): "
               "three in four episodes get a fresh generated level (half of them smaller and easier), "
               "the rest a --levels level.")
+@click.option("--generator", "generator", type=click.Path(dir_okay=False),
+              help="Also train on endless levels from a GAN (`levelforge train gan`): three in four episodes get "
+              "a fresh sample that the exact solver solves (unsolvable samples are redrawn), the rest a --levels level.")
 @click.option("--demos", default=2000, show_default=True, type=click.IntRange(0),
               help="Learn also from the exact solver's plans on up to this many training levels (the --levels, "
               "then practice levels with --procedural); 0: from its own play alone.")
@@ -297,14 +39,14 @@ def train() -> None:
 @click.option("--minutes", type=click.FloatRange(0, min_open=True),
               help="Stop after this much wall time (solving demonstrations and pre-training included).")
 @click.option("--validate", default=0, show_default=True, type=click.IntRange(0),
-              help="Judge the agent on this many generated validation levels (maze, dungeon) at each log row "
+              help="Judge the agent on this many generated validation levels (maze, dungeon, sokoban) at each log row "
               "and keep the weights that won most of them; 0: keep the last weights.")
 @click.option("--prioritized", is_flag=True, help="Prioritized replay.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress line.")
 @_guard
 def train_agent(game: str, levels: tuple[str, ...], steps: int, out: str, seed: int, device: str, num_envs: int,
-                log_path: str | None, procedural: bool, demos: int, pretrain: int, minutes: float | None, validate: int,
-                prioritized: bool, quiet: bool) -> None:
+                log_path: str | None, procedural: bool, generator: str | None, demos: int, pretrain: int,
+                minutes: float | None, validate: int, prioritized: bool, quiet: bool) -> None:
     """Train a DQN agent to play GAME's levels.
 
     The agent sees each level from the player's tile (so it can play levels
@@ -316,26 +58,33 @@ def train_agent(game: str, levels: tuple[str, ...], steps: int, out: str, seed: 
 
     Example: levelforge train agent --game maze --procedural --steps 300000 --out maze.pt
     """
-    from .agent import Judge, save_agent, tile_agent, train as run_training, training_env
-    from .agent.tiles import MixedSource, practice_levels, tile_preset
+    from ..agent import Judge, save_agent, tile_agent, train as run_training, training_env
+    from ..agent.tiles import MixedSource, practice_levels, tile_preset
 
     spec = _game(game)
     lvls = _levels(levels, spec)
     if validate:  # before any training work: a game without a generator fails here
-        from .generators import procedural as procedural_generator
+        from ..generators import procedural as procedural_generator
 
         validation = procedural_generator(spec.name).sample(validate, seed + 20_000)
     cfg = tile_preset(steps, num_envs=num_envs, seed=seed, device=device, prioritized=prioritized,
                       max_seconds=60 * minutes if minutes else 0.0, pretrain_updates=pretrain)
+    if procedural and generator:
+        raise Fail("choose one of --procedural and --generator")
     source = lvls
     if procedural:
         source = MixedSource(lvls, practice_levels(spec.name))
+    if generator:
+        from ..gan import GANGenerator, load_gan
+        from ..generators import PlayableOnly
+
+        playable = PlayableOnly(GANGenerator(load_gan(generator, game=spec.name)))
+        playable(np.random.default_rng(seed))  # fail now, in one line, if the GAN makes nothing playable
+        source = MixedSource(lvls, playable)
     env = training_env(spec, source, num_envs)
     demo_buf = None
     if demos:
-        import numpy as np
-
-        from .agent.demos import demonstrations
+        from ..agent.demos import demonstrations
 
         pool = lvls[:demos]
         if procedural and len(pool) < demos:
@@ -349,11 +98,11 @@ def train_agent(game: str, levels: tuple[str, ...], steps: int, out: str, seed: 
             cfg = dataclasses.replace(cfg, max_seconds=max(1.0, cfg.max_seconds - (time.perf_counter() - solving)))
     agent = tile_agent(cfg, env)
     log_file = Path(log_path) if log_path else Path(out).with_suffix(".csv")
-    what = f"{len(lvls)} levels" + (" and generated ones" if procedural else "")
+    what = f"{len(lvls)} levels" + (" and generated ones" if procedural or generator else "")
     click.echo(f"training a {spec.name} agent on {what} for {steps:,} steps; log: {log_file}", err=True)
     snap = None
     if validate:
-        from .agent.snapshots import BestSnapshot
+        from ..agent.snapshots import BestSnapshot
 
         snap = BestSnapshot(agent, validation)
     result = run_training(agent, env, log_path=log_file, progress=not quiet, label=f"{spec.name}", demos=demo_buf,
@@ -395,7 +144,7 @@ def evaluate_agent(agent_path: str, levels: tuple[str, ...], episodes: int, epsi
 
     Example: levelforge evaluate-agent --agent dungeon.pt --levels new/ --shield 1 --json
     """
-    from .agent import Judge, load_agent
+    from ..agent import Judge, load_agent
 
     agent = load_agent(agent_path)
     spec = _game(agent.env)
@@ -457,9 +206,9 @@ def atari_train(env_id: str, steps: int | None, minutes: float | None, variant: 
       levelforge atari train --env MinAtar/Breakout-v1 --steps 500000 --out breakout.pt
       levelforge atari train --env ALE/Pong-v5 --preset gpu --async --minutes 8 --out pong.pt
     """
-    from .agent import DQNConfig, save_agent, train as run_training
-    from .agent.benchmarks import benchmark_agent, evaluate, make_vector, preset
-    from .agent.policy import pick_device
+    from ..agent import DQNConfig, save_agent, train as run_training
+    from ..agent.benchmarks import benchmark_agent, evaluate, make_vector, preset
+    from ..agent.policy import pick_device
 
     try:
         changes = DQNConfig.parse_overrides(overrides)
@@ -500,6 +249,3 @@ def atari_train(env_id: str, steps: int | None, minutes: float | None, variant: 
     if result.interrupted:
         sys.exit(130)
 
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

@@ -1,0 +1,144 @@
+"""Soft tile counts: the generator's expected counts, and penalties on them.
+
+The generator outputs a probability for every tile at every cell, so the
+expected number of cells holding a base tile is a differentiable sum. Two
+penalties use it, both as extra generator losses beside the critic's:
+
+- :class:`StructurePenalty`: the game's ``[constraints]`` (exactly one
+  avatar, as many goals as boxes, walls all around, ...; see
+  :mod:`levelforge.constraints`), as hinge losses on the expected counts:
+  ``relu(lo - n) + relu(n - hi)`` per counted tile and NPC total,
+  ``|n_a - n_b|`` for tiles that must be equally many, and the expected
+  number of border cells that are not a border tile. A GAN learns most of a
+  level's look from the critic, but "exactly one" is a count that a
+  convolutional critic judges poorly; these terms ask for it directly.
+- :class:`FeatureLoss`: ``|expected feature count - requested count|``,
+  averaged over features: what makes "3 monsters" come out as three.
+
+Expected counts are not what a level gets: a level is decoded by taking
+each cell's most likely tile, and "one avatar" spread as 0.1 over ten cells
+decodes to none. So both penalties also have *decisive* terms on the arg-max
+counts' behalf: for a tile needed at least ``lo`` times, the ``lo`` cells
+likeliest to hold it should hold it with probability >= 0.6; for one allowed
+at most ``hi`` times, the next likeliest cell should hold it with <= 0.4.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch.nn import functional as F
+
+from ..features import feature_table
+from ..game import GameSpec
+
+
+def base_table(spec: GameSpec, names: list[str]) -> torch.Tensor:
+    """``(len(names), T) float32``: tile id ``t`` holds base tile ``names[i]``."""
+    return torch.tensor([[float(n in t.parts) for t in spec.tiles] for n in names])
+
+
+SURE, UNSURE = 0.6, 0.4
+
+
+def decisive(q: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor) -> torch.Tensor:
+    """``(N,)`` margin penalty: ``q`` ``(N, cells)`` is the probability that each cell
+    holds a tile wanted ``lo..hi`` times (``(N,)`` each); the ``lo`` likeliest cells
+    should be >= SURE and the ``hi + 1``-th likeliest <= UNSURE."""
+    cells = q.shape[1]
+    k = int(min(cells, int(torch.maximum(lo, hi + 1).max())))
+    if k <= 0:
+        return torch.zeros(len(q), device=q.device)
+    top = q.topk(k, dim=1).values  # (N, k), largest first
+    rank = torch.arange(k, device=q.device)[None, :]
+    need = rank < lo[:, None]
+    spare = rank == hi[:, None]
+    return (F.relu(SURE - top) * need).sum(dim=1) + (F.relu(top - UNSURE) * spare).sum(dim=1)
+
+
+def soft_counts(p: torch.Tensor, table: torch.Tensor) -> torch.Tensor:
+    """``p`` ``(N, T, H, W)`` tile probabilities -> ``(N, K)`` expected cells per row of ``table`` ``(K, T)``."""
+    return torch.einsum("nthw,kt->nk", p, table)
+
+
+class StructurePenalty:
+    """The game's structural constraints as a differentiable penalty (0 when met in expectation)."""
+
+    def __init__(self, spec: GameSpec, height: int, width: int) -> None:
+        c = spec.constraints
+        self.height, self.width = height, width
+        count = c.get("count", {})
+        self.names = list(count)
+        self.lo = torch.tensor([float(v[0]) for v in count.values()])
+        self.hi = torch.tensor([float(v[1]) for v in count.values()])
+        self.count_table = base_table(spec, self.names)
+        npc = [t.name for t in spec.tiles if t.layer == "npc"]
+        self.npc_table = base_table(spec, npc).sum(dim=0, keepdim=True) if npc and "npcs" in c else None
+        self.npc_range = tuple(float(v) for v in c.get("npcs", (0, 0)))
+        same = c.get("same_count", [])
+        self.same_table = base_table(spec, same) if len(same) > 1 else None
+        border = c.get("border", [])
+        self.border_ok = base_table(spec, list(border)).amax(dim=0) if border else None
+        ring = torch.zeros(height, width)
+        ring[0, :] = ring[-1, :] = ring[:, 0] = ring[:, -1] = 1.0
+        self.ring = ring
+
+    def __call__(self, p: torch.Tensor, sure: float = 1.0) -> torch.Tensor:
+        """``(N,)`` penalty of the tile probabilities ``p`` ``(N, T, H, W)``; ``sure``
+        weighs the decisive terms."""
+        loss = torch.zeros(len(p), device=p.device)
+        if self.names:
+            table, lo, hi = self.count_table.to(p.device), self.lo.to(p.device), self.hi.to(p.device)
+            n = soft_counts(p, table)
+            loss = loss + (F.relu(lo - n) + F.relu(n - hi)).sum(dim=1)
+            per_cell = torch.einsum("nthw,kt->nkhw", p, table).flatten(2)  # (N, K, cells)
+            for i in range(len(self.names)):
+                loss = loss + sure * decisive(per_cell[:, i], lo[i].expand(len(p)), hi[i].expand(len(p)))
+        if self.npc_table is not None:
+            n = soft_counts(p, self.npc_table.to(p.device)).squeeze(1)
+            lo, hi = self.npc_range
+            loss = loss + F.relu(lo - n) + F.relu(n - hi)
+        if self.same_table is not None:
+            n = soft_counts(p, self.same_table.to(p.device))
+            loss = loss + (n - n.mean(dim=1, keepdim=True)).abs().sum(dim=1)
+        if self.border_ok is not None:
+            ok = torch.einsum("nthw,t->nhw", p, self.border_ok.to(p.device))
+            loss = loss + ((1.0 - ok) * self.ring.to(p.device)).sum(dim=(1, 2))
+        return loss
+
+
+class FeatureLoss:
+    """``(N,)`` mean absolute gap between expected and requested feature counts."""
+
+    def __init__(self, spec: GameSpec) -> None:
+        self.table = torch.from_numpy(feature_table(spec)).float()
+
+    def __call__(self, p: torch.Tensor, wanted: torch.Tensor, sure: float = 1.0) -> torch.Tensor:
+        if not len(self.table):
+            return torch.zeros(len(p), device=p.device)
+        table = self.table.to(p.device)
+        gap = (soft_counts(p, table) - wanted).abs().mean(dim=1)
+        per_cell = torch.einsum("nthw,kt->nkhw", p, table).flatten(2)
+        want = wanted.round()
+        for i in range(len(table)):
+            gap = gap + sure * decisive(per_cell[:, i], want[:, i], want[:, i]) / len(table)
+        return gap
+
+
+def object_planes(spec: GameSpec) -> list[int]:
+    """Tile ids holding a tile that the game counts (``[constraints] count``, NPCs,
+    features): the objects whose placement makes a level, as opposed to terrain."""
+    counted = set(spec.constraints.get("count", {})) | {n for tiles in spec.features.values() for n in tiles}
+    counted |= {t.name for t in spec.tiles if t.layer == "npc"}
+    return [t.id for t in spec.tiles if set(t.parts) & counted]
+
+
+def mode_seeking(q: torch.Tensor, z: torch.Tensor, half: int) -> torch.Tensor:
+    """How far object placements move per unit of latent distance (Mao et al. 2019's
+    mode-seeking ratio, on the object planes ``q`` ``(N, K, H, W)``: probability mass
+    that changes cells, per plane): sample ``i`` is compared with sample ``i + half``
+    (same features, other latent). To be maximised."""
+    if half < 1 or not q.shape[1]:
+        return torch.zeros((), device=q.device)
+    moved = (q[:half] - q[half : 2 * half]).abs().sum(dim=(2, 3))  # (half, K): probability that changed cells
+    dist = (z[:half] - z[half : 2 * half]).abs().mean(dim=1, keepdim=True)
+    return (moved / dist + 1e-3).sqrt().mean()  # concave: a plane that never moves gains most by moving

@@ -1,0 +1,238 @@
+"""Training a level GAN: WGAN-GP with structure and feature terms.
+
+The objective is WGAN-GP (Gulrajani et al. 2017): the critic maximises
+``D(real) - D(fake)`` under a gradient penalty ``gp_weight * (|grad D| - 1)^2``
+on points between real and generated levels, ``n_critic`` critic steps per
+generator step, Adam with ``betas = (0, 0.9)``. Why WGAN-GP and not the
+hinge loss: real levels are exact one-hot tensors while the generator's are
+soft probabilities, so a critic can always tell them apart; the Wasserstein
+critic's gradients stay informative even then (a saturating or hinge critic
+that separates the two perfectly gives the generator little to follow), and
+the critic's estimate ``D(real) - D(fake)`` is a loss curve that goes down as
+samples improve, which is what the CSV log shows. MarioGAN and CESAGAN train
+WGANs on tile levels for the same reason.
+
+The generator also pays, per sample, ``structure_weight`` times the game's
+structural penalty and ``feature_weight`` times the feature gap, and gains
+``seeking_weight`` times the mode-seeking ratio of its object planes
+(:mod:`levelforge.gan.structure`): without it the structure terms are met
+most cheaply by putting the avatar, key and door on the same cells in every
+level, which the critic, judging one level at a time, barely notices. Real levels are flipped left-right and
+up-down at random (``augment``), which keeps every structural property of
+these games. Each batch's feature vectors come from real levels, so the
+generator learns the corpus's joint distribution of features.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import torch
+
+from ..errors import LevelforgeError
+from ..features import feature_names, features
+from ..game import load_game
+from ..level import Level
+from ..runlog import Progress, RunLog
+from ..settings import Settings
+from .encoding import canvas_size, encode
+from .model import LevelGAN
+from .structure import FeatureLoss, StructurePenalty, mode_seeking, object_planes
+
+LOG_FIELDS = ("step", "critic_loss", "wasserstein", "gradient_penalty", "generator_loss", "structure", "feature",
+              "seeking", "seconds")
+
+
+class GANTrainingError(LevelforgeError):
+    """A GAN cannot be trained on what was given (no levels, one game expected, ...)."""
+
+
+@dataclass
+class GANConfig(Settings):
+    """Every setting of a GAN training run."""
+
+    steps: int = 3000  # generator updates
+    batch_size: int = 32
+    latent: int = 32
+    width: int = 32  # channels of the networks' widest layer at full size
+    n_critic: int = 5
+    lr: float = 1e-4
+    beta1: float = 0.0
+    beta2: float = 0.9
+    gp_weight: float = 10.0
+    gp_every: int = 1  # lazy penalty: on every k-th critic step only, weighted k times (StyleGAN2's trick)
+    structure_weight: float = 1.0
+    feature_weight: float = 1.0
+    seeking_weight: float = 1.0  # mode seeking: object placements must move with the latent vector
+    augment: bool = True
+    seed: int = 0
+    log_every: int = 100
+    max_seconds: float = 0.0  # 0: no limit
+    device: str = "cpu"
+
+    def __post_init__(self) -> None:
+        checks = [
+            (self.steps >= 1, "steps must be >= 1"),
+            (self.batch_size >= 2, "batch_size must be >= 2"),
+            (self.latent >= 1, "latent must be >= 1"),
+            (self.width >= 8, "width must be >= 8"),
+            (self.n_critic >= 1, "n_critic must be >= 1"),
+            (self.gp_every >= 1, "gp_every must be >= 1"),
+            (self.lr > 0, "lr must be > 0"),
+            (0 <= self.beta1 < 1 and 0 <= self.beta2 < 1, "beta1 and beta2 must be in [0, 1)"),
+            (min(self.gp_weight, self.structure_weight, self.feature_weight, self.seeking_weight) >= 0,
+             "weights must be >= 0"),
+            (self.log_every >= 1, "log_every must be >= 1"),
+            (self.max_seconds >= 0, "max_seconds must be >= 0"),
+            (self.device in ("cpu", "cuda", "auto"), "device must be cpu, cuda or auto"),
+        ]
+        for ok, msg in checks:
+            if not ok:
+                raise ValueError(f"GANConfig: {msg}")
+
+
+def training_levels(corpus: Sequence[Level]) -> tuple[list[Level], int]:
+    """The corpus levels of its most common size (a GAN makes one size) and how many others were left out."""
+    corpus = list(corpus)
+    if not corpus:
+        raise GANTrainingError("no training levels")
+    games = {lv.game for lv in corpus}
+    if len(games) > 1:
+        raise GANTrainingError(f"training levels of several games: {', '.join(sorted(games))}")
+    shape, _ = Counter(lv.grid.shape for lv in corpus).most_common(1)[0]
+    kept = [lv for lv in corpus if lv.grid.shape == shape]
+    return kept, len(corpus) - len(kept)
+
+
+def _flips(x: torch.Tensor, height: int, width: int, gen: torch.Generator) -> torch.Tensor:
+    """Each level (top-left ``height x width`` of the canvas) flipped left-right and/or up-down at random."""
+    out = x.clone()
+    lr = torch.rand(len(x), generator=gen) < 0.5
+    ud = torch.rand(len(x), generator=gen) < 0.5
+    core = out[:, :, :height, :width]
+    core[lr] = core[lr].flip(3)
+    core[ud] = core[ud].flip(2)
+    return out
+
+
+def _gradient_penalty(critic, real: torch.Tensor, fake: torch.Tensor, c: torch.Tensor,
+                      gen: torch.Generator) -> torch.Tensor:
+    eps = torch.rand(len(real), 1, 1, 1, generator=gen).to(real.device)
+    mix = (eps * real + (1 - eps) * fake).requires_grad_(True)
+    (grad,) = torch.autograd.grad(critic(mix, c).sum(), mix, create_graph=True)
+    return ((grad.flatten(1).norm(dim=1) - 1.0) ** 2).mean()
+
+
+def train_gan(
+    corpus: Sequence[Level],
+    cfg: GANConfig | None = None,
+    *,
+    log_path=None,
+    progress: bool = True,
+    on_log: Callable[[dict[str, Any]], None] | None = None,
+) -> LevelGAN:
+    """Train a GAN on ``corpus`` (levels of one game; its most common size is
+    used). Ctrl-C stops early and still returns what was learned
+    (``stats["interrupted"]``)."""
+    cfg = cfg or GANConfig()
+    levels, dropped = training_levels(corpus)
+    game = load_game(levels[0].game).name
+    spec = load_game(game)
+    h, w = levels[0].grid.shape
+    size = canvas_size(h, w)
+    size = max(size, 8)
+    torch.manual_seed(cfg.seed)
+    gen = torch.Generator().manual_seed(cfg.seed)
+    device = torch.device("cuda" if cfg.device in ("cuda", "auto") and torch.cuda.is_available() else "cpu")
+
+    counts = features(levels, game)  # (N, F)
+    scale = np.maximum(1, counts.max(axis=0)).astype(np.float32) if counts.size else np.zeros(0, np.float32)
+    gan = LevelGAN.create(game, h, w, size, cfg.latent, cfg.width, feature_names(game), scale, counts,
+                          config=cfg.to_dict())
+    gan.generator.to(device).train()
+    critic = gan.critic.to(device).train()
+    real_all = encode(levels, len(spec.tiles), size).to(device)
+    real_counts = torch.as_tensor(counts, dtype=torch.float32, device=device)
+    structure, feature_gap = StructurePenalty(spec, h, w), FeatureLoss(spec)
+    objects = object_planes(spec)
+    opt_g = torch.optim.Adam(gan.generator.parameters(), lr=cfg.lr, betas=(cfg.beta1, cfg.beta2))
+    opt_d = torch.optim.Adam(critic.parameters(), lr=cfg.lr, betas=(cfg.beta1, cfg.beta2))
+
+    def batch() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        idx = torch.randint(len(levels), (cfg.batch_size,), generator=gen).to(device)
+        real = real_all[idx]
+        if cfg.augment:
+            real = _flips(real.cpu(), h, w, gen).to(device)
+        c = real_counts[idx]
+        return real, c, gan.cond_tensor(c, device)
+
+    def noise() -> torch.Tensor:
+        return torch.randn(cfg.batch_size, cfg.latent, generator=gen).to(device)
+
+    log = RunLog(log_path, LOG_FIELDS)
+    bar = Progress(cfg.steps, f"training {game} GAN", enabled=progress)
+    t0 = time.perf_counter()
+    deadline = t0 + cfg.max_seconds if cfg.max_seconds > 0 else math.inf
+    sums: dict[str, float] = {}
+    n_sums = 0
+    step = critic_steps = 0
+    gp = torch.zeros(())
+    interrupted = False
+    try:
+        while step < cfg.steps and time.perf_counter() < deadline:
+            for _ in range(cfg.n_critic):
+                real, c, cs = batch()
+                with torch.no_grad():
+                    fake = gan.probabilities(noise(), c)
+                d_real, d_fake = critic(real, cs).mean(), critic(fake, cs).mean()
+                loss_d = d_fake - d_real
+                if critic_steps % cfg.gp_every == 0:
+                    gp = _gradient_penalty(critic, real, fake, cs, gen)
+                    loss_d = loss_d + cfg.gp_weight * cfg.gp_every * gp
+                critic_steps += 1
+                opt_d.zero_grad(set_to_none=True)
+                loss_d.backward()
+                opt_d.step()
+            _, c, cs = batch()
+            half = cfg.batch_size // 2  # sample i and i + half share their features (for mode seeking)
+            c, cs = torch.cat([c[:half], c[:half], c[2 * half:]]), torch.cat([cs[:half], cs[:half], cs[2 * half:]])
+            z = noise()
+            p = gan.probabilities(z, c)
+            inside = p[:, :-1, :h, :w]
+            # the decisive terms grow from 0 over the first half of the run: applied from the start,
+            # they fix each object to whichever cell an untrained generator happens to favour
+            done = max(step / cfg.steps, (time.perf_counter() - t0) / cfg.max_seconds if cfg.max_seconds else 0.0)
+            sure = min(1.0, 2.0 * done)
+            s_pen, f_gap = structure(inside, sure).mean(), feature_gap(inside, c, sure).mean()
+            seek = mode_seeking(inside[:, objects], z, half)
+            loss_g = (-critic(p, cs).mean() + cfg.structure_weight * s_pen + cfg.feature_weight * f_gap
+                      - cfg.seeking_weight * seek)
+            opt_g.zero_grad(set_to_none=True)
+            loss_g.backward()
+            opt_g.step()
+            step += 1
+            for k, v in (("critic_loss", loss_d), ("wasserstein", d_real - d_fake), ("gradient_penalty", gp),
+                         ("generator_loss", loss_g), ("structure", s_pen), ("feature", f_gap), ("seeking", seek)):
+                sums[k] = sums.get(k, 0.0) + float(v.detach())
+            n_sums += 1
+            if step % cfg.log_every == 0 or step == cfg.steps:
+                row = {"step": step, **{k: v / n_sums for k, v in sums.items()}, "seconds": time.perf_counter() - t0}
+                sums, n_sums = {}, 0
+                log.write(row)
+                if on_log is not None:
+                    on_log(row)
+            bar.update(step, f"W {float((d_real - d_fake).detach()):.3f} structure {float(s_pen.detach()):.2f}")
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        bar.close()
+        log.close()
+    gan.generator.eval()
+    gan.stats = {"steps": step, "seconds": round(time.perf_counter() - t0, 1), "corpus_levels": len(levels),
+                 "left_out_other_sizes": dropped, "interrupted": interrupted}
+    return gan
