@@ -61,9 +61,9 @@ def test_fix_padding_overwrites_only_the_outside() -> None:
 def test_networks_shapes_and_a_sample_depends_on_its_own_latent_only() -> None:
     torch.manual_seed(0)
     g, d = LevelGenerator(16, 2, 9, 16, width=8), LevelCritic(9, 2, 16, width=8)
-    z, c = torch.randn(5, 16), torch.rand(5, 2)
+    z, c = torch.randn(6, 16), torch.rand(6, 2)
     out = g(z, c)
-    assert out.shape == (5, 9, 16, 16) and d(torch.softmax(out, 1), c).shape == (5,)
+    assert out.shape == (6, 9, 16, 16) and d(torch.softmax(out, 1), c).shape == (3,)  # one score per pair
     assert torch.allclose(g(z[2:3], c[2:3]), out[2:3], atol=1e-5)  # no batch statistics
     with pytest.raises(ValueError, match="power of two"):
         LevelGenerator(16, 0, 9, 12)
@@ -219,3 +219,8 @@ def test_cli_agent_on_a_gan_that_makes_no_playable_level_fails_in_one_line(tiny_
     r = CliRunner().invoke(main, ["train", "agent", "--game", "maze", "--generator", str(model), "--out",
                                   str(tmp_path / "a.pt")])
     assert r.exit_code == 2 and "not maze" in r.output
+
+
+def test_a_time_limit_ends_training_before_it(dungeons) -> None:
+    gan = train_gan(dungeons, GANConfig(steps=1_000_000, max_seconds=1.5, **TINY), progress=False)
+    assert 0 < gan.stats["steps"] < 1_000_000 and gan.stats["seconds"] <= 1.5

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import statistics
 
-import gymnasium as gym
 import numpy as np
 import pytest
 
@@ -125,17 +124,6 @@ def test_reverse_play_in_a_corridor(length, goal, want):
             (box,) = np.argwhere(boxes)
             got.add((tuple(int(v) for v in box), player, pushes))
     assert got == set(want)
-
-
-def test_generator_is_an_env_level_source():
-    env = gym.make("LevelForge/Sokoban-v0", levels=SokobanGenerator(solvable=False))
-    a, info_a = env.reset(seed=5)
-    b, info_b = env.reset(seed=5)
-    assert np.array_equal(a, b) and info_a["level_id"] == info_b["level_id"]
-    _, info_c = env.reset(seed=6)
-    assert info_c["level_id"] != info_a["level_id"]
-    env.step(1)
-    env.close()
 
 
 @pytest.mark.parametrize(

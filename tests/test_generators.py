@@ -9,7 +9,7 @@ import pytest
 import levelforge  # noqa: F401  (registers the environments)
 from levelforge.constraints import check_level
 from levelforge.errors import LevelforgeError, UnknownGameError
-from levelforge.generators import DungeonGenerator, Generator, MazeGenerator, procedural
+from levelforge.generators import DungeonGenerator, Generator, MazeGenerator, SokobanGenerator, procedural
 from levelforge.generators.base import bfs
 from levelforge.level import Level
 from levelforge.solve import Solver
@@ -137,7 +137,8 @@ def test_dungeon_filter_is_optional():
     assert solving.candidates == 3 + solving.rejected
 
 
-@pytest.mark.parametrize("title, make", [("Maze", MazeGenerator), ("Dungeon", DungeonGenerator)])
+@pytest.mark.parametrize("title, make", [("Maze", MazeGenerator), ("Dungeon", DungeonGenerator),
+                                         ("Sokoban", lambda: SokobanGenerator(solvable=False))])
 def test_generator_is_an_env_level_source(title, make):
     env = gym.make(f"LevelForge/{title}-v0", levels=make())
     a, info_a = env.reset(seed=5)

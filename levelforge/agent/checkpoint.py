@@ -10,14 +10,13 @@ another format, another game) is one :class:`AgentFileError` line.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from ..errors import LevelforgeError
+from ..savefile import save_atomically
 from .config import DQNConfig
 from .policy import Agent
 
@@ -31,8 +30,6 @@ class AgentFileError(LevelforgeError):
 
 def save_agent(agent: Agent, path: str | Path) -> Path:
     """Write ``agent`` to ``path`` atomically (a crash leaves no half file)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     blob = {
         "format": FORMAT,
         "version": VERSION,
@@ -46,15 +43,7 @@ def save_agent(agent: Agent, path: str | Path) -> Path:
         "stats": agent.stats,
         "state_dict": {k: v.detach().cpu() for k, v in agent.net.state_dict().items()},
     }
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        torch.save(blob, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+    return save_atomically(blob, path)
 
 
 def load_agent(path: str | Path, env: str | None = None, device: str | torch.device = "cpu") -> Agent:

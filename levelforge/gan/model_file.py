@@ -10,14 +10,13 @@ run code. Every way a file can be wrong is one :class:`GANFileError` line.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from ..errors import LevelforgeError
+from ..savefile import save_atomically
 from ..game import load_game
 from .model import LevelGAN
 
@@ -32,8 +31,6 @@ class GANFileError(LevelforgeError):
 def save_gan(gan: LevelGAN, path: str | Path, with_critic: bool = True) -> Path:
     """Write ``gan`` to ``path`` atomically (a crash leaves no half file);
     ``with_critic=False`` keeps only what sampling needs (half the size)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     blob = {
         "format": FORMAT,
         "version": VERSION,
@@ -52,15 +49,7 @@ def save_gan(gan: LevelGAN, path: str | Path, with_critic: bool = True) -> Path:
         "critic": ({k: v.detach().cpu() for k, v in gan.critic.state_dict().items()}
                    if with_critic and gan.critic is not None else None),
     }
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        torch.save(blob, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+    return save_atomically(blob, path)
 
 
 def model_hash(path: str | Path) -> str:

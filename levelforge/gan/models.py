@@ -14,7 +14,11 @@ on a feature vector ``c`` (:mod:`levelforge.features`, scaled to about [0, 1]):
   GroupNorm rather than DCGAN's BatchNorm, so that a sample depends on its
   own latent vector alone (not on the rest of the batch): the same seed gives
   the same level in any batch.
-- :class:`LevelCritic`: strided convolutions halving the size down to ``4 x 4``
+- :class:`LevelCritic`: judges ``pack`` levels at once, stacked as one input
+  (PacGAN, Lin et al. 2018: two generated levels with the avatar on the same
+  cell are easy to tell from two real ones, so the generator cannot settle
+  every object on a favourite cell); strided convolutions halving the size
+  down to ``4 x 4``
   (LeakyReLU, no normalisation, as the gradient penalty of WGAN-GP asks),
   then a minibatch-standard-deviation plane (Karras et al. 2018, against
   mode collapse), a linear score, and a projection term
@@ -79,11 +83,14 @@ def minibatch_std(h: torch.Tensor, group: int = 4) -> torch.Tensor:
 
 
 class LevelCritic(nn.Module):
-    """``(x (N, planes, S, S), c (N, n_cond))`` -> scores ``(N,)`` (higher: more real)."""
+    """``(x (N, planes, S, S), c (N, n_cond))`` -> scores ``(N // pack,)`` (higher: more
+    real), one per group of ``pack`` consecutive levels."""
 
-    def __init__(self, planes: int, n_cond: int, size: int, width: int = 64) -> None:
+    def __init__(self, planes: int, n_cond: int, size: int, width: int = 64, pack: int = 2) -> None:
         super().__init__()
         k = _doublings(size)
+        self.pack = pack
+        planes, n_cond = planes * pack, n_cond * pack
         layers: list[nn.Module] = [nn.Conv2d(planes, width, 3, padding=1), nn.LeakyReLU(0.2)]
         ch = width
         for _ in range(k):
@@ -95,6 +102,9 @@ class LevelCritic(nn.Module):
         self.embed = nn.Linear(n_cond, self.features, bias=False) if n_cond else None
 
     def forward(self, x: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+        n = len(x) // self.pack  # each score judges `pack` levels at once (PacGAN)
+        x = x[: n * self.pack].reshape(n, -1, *x.shape[2:])
+        c = c[: n * self.pack].reshape(n, -1)
         h = minibatch_std(self.body(x)).flatten(1)
         out = self.score(h).squeeze(1)
         if self.embed is not None:

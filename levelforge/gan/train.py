@@ -125,7 +125,8 @@ def _gradient_penalty(critic, real: torch.Tensor, fake: torch.Tensor, c: torch.T
     eps = torch.rand(len(real), 1, 1, 1, generator=gen).to(real.device)
     mix = (eps * real + (1 - eps) * fake).requires_grad_(True)
     (grad,) = torch.autograd.grad(critic(mix, c).sum(), mix, create_graph=True)
-    return ((grad.flatten(1).norm(dim=1) - 1.0) ** 2).mean()
+    per_input = grad.reshape(len(grad) // critic.pack, -1)  # the critic's inputs are packs of levels
+    return ((per_input.norm(dim=1) - 1.0) ** 2).mean()
 
 
 def train_gan(
@@ -184,7 +185,8 @@ def train_gan(
     gp = torch.zeros(())
     interrupted = False
     try:
-        while step < cfg.steps and time.perf_counter() < deadline:
+        per_step = 0.0  # mean seconds per update so far: the last update must end before the deadline
+        while step < cfg.steps and time.perf_counter() + per_step < deadline:
             for _ in range(cfg.n_critic):
                 real, c, cs = batch()
                 with torch.no_grad():
@@ -216,6 +218,7 @@ def train_gan(
             loss_g.backward()
             opt_g.step()
             step += 1
+            per_step = (time.perf_counter() - t0) / step
             for k, v in (("critic_loss", loss_d), ("wasserstein", d_real - d_fake), ("gradient_penalty", gp),
                          ("generator_loss", loss_g), ("structure", s_pen), ("feature", f_gap), ("seeking", seek)):
                 sums[k] = sums.get(k, 0.0) + float(v.detach())
@@ -226,7 +229,9 @@ def train_gan(
                 log.write(row)
                 if on_log is not None:
                     on_log(row)
-            bar.update(step, f"W {float((d_real - d_fake).detach()):.3f} structure {float(s_pen.detach()):.2f}")
+            # with a time limit, the bar follows whichever budget runs out first
+            bar.update(int(min(1.0, max(done, step / cfg.steps)) * cfg.steps),
+                       f"step {step:,} W {float((d_real - d_fake).detach()):.3f} structure {float(s_pen.detach()):.2f}")
     except KeyboardInterrupt:
         interrupted = True
     finally:

@@ -20,7 +20,8 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from ..level import Level
+from ..game import load_game
+from ..level import Level, max_size
 
 #: The four moves (row, column) of a tile grid: up, down, left, right.
 STEPS = ((-1, 0), (1, 0), (0, -1), (0, 1))
@@ -79,6 +80,41 @@ class Generator(ABC):
         """One level drawn from ``rng`` (``cond`` already checked by :meth:`check_cond`)."""
 
 
+class SolverFiltered(Generator):
+    """A generator whose candidates the exact solver may filter.
+
+    Subclasses call :meth:`_init_filter` in ``__init__`` and :meth:`accept` on
+    each candidate: with ``solvable`` it asks the solver (built on first use,
+    ``max_nodes`` states at most) and counts :attr:`candidates` (levels sent to
+    the solver) and :attr:`rejected` (levels it turned down)."""
+
+    def _init_filter(self, solvable: bool, max_nodes: int) -> None:
+        self.solvable = bool(solvable)
+        self.max_nodes = check_size("max_nodes", max_nodes, 1, 10**9)
+        self._solver = None
+        self.candidates = 0
+        self.rejected = 0
+
+    @property
+    def solver(self):
+        """The exact solver that filters levels (built on first use)."""
+        if self._solver is None:
+            from ..solve import Solver
+
+            self._solver = Solver(self.game, max_nodes=self.max_nodes)
+        return self._solver
+
+    def accept(self, level: Level) -> bool:
+        """Whether ``level`` passes the filter (always, without ``solvable``)."""
+        if not self.solvable:
+            return True
+        self.candidates += 1
+        if self.solver.solve(level).solved:
+            return True
+        self.rejected += 1
+        return False
+
+
 def child_rngs(n: int, seed: int) -> list[np.random.Generator]:
     """One random generator per level ``i < n``, from child ``i`` of ``SeedSequence(seed)``
     (so level ``i`` depends only on ``seed`` and ``i``); bad ``n`` or ``seed``: ValueError."""
@@ -112,3 +148,19 @@ def check_size(what: str, value: Any, lo: int, hi: int, odd: bool = False) -> in
     if odd and value % 2 == 0:
         raise ValueError(f"{what} must be odd (cells sit on odd rows and columns), got {value}")
     return int(value)
+
+
+def check_range(what: str, value: Any, lo: int, hi: int) -> tuple[int, int]:
+    """``value`` checked to be a ``(min, max)`` pair with ``lo <= min <= max <= hi``; else ValueError."""
+    try:
+        a, b = value
+    except (TypeError, ValueError):
+        raise ValueError(f"{what} must be a (min, max) pair, got {value!r}") from None
+    least = check_size(f"{what} min", a, lo, hi)
+    return least, check_size(f"{what} max", b, least, hi)
+
+
+def check_level_size(game: str, height: Any, width: Any, smallest: int = 5) -> tuple[int, int]:
+    """``(height, width)`` checked against ``smallest`` and the game's largest level."""
+    max_h, max_w = max_size(load_game(game))
+    return check_size(f"{game} height", height, smallest, max_h), check_size(f"{game} width", width, smallest, max_w)

@@ -35,15 +35,15 @@ from typing import Any
 import numpy as np
 
 from ..game import load_game
-from ..level import Level, max_size, parse_level
-from .base import STEPS, Generator, bfs, check_size
+from ..level import Level, parse_level
+from .base import STEPS, SolverFiltered, bfs, check_level_size, check_range, check_size
 
 WALL, FLOOR, AVATAR, KEY, DOOR = "w", ".", "A", "+", "g"
 MONSTERS = ("1", "2", "3")
 FLOOR_SHARE = (0.45, 0.65)
 
 
-class DungeonGenerator(Generator):
+class DungeonGenerator(SolverFiltered):
     """Solvable dungeon levels of ``height`` x ``width`` with ``monsters`` = (min, max) monsters."""
 
     game = "dungeon"
@@ -60,25 +60,13 @@ class DungeonGenerator(Generator):
         max_nodes: int = 200_000,
     ) -> None:
         spec = load_game(self.game)
-        max_h, max_w = max_size(spec)
-        self.height = check_size("dungeon height", height, 5, max_h)
-        self.width = check_size("dungeon width", width, 5, max_w)
+        self.height, self.width = check_level_size(self.game, height, width)
         self.max_monsters = int(spec.constraints.get("npcs", [0, 8])[1])
-        try:
-            lo, hi = monsters
-        except (TypeError, ValueError):
-            raise ValueError(f"monsters must be a (min, max) pair, got {monsters!r}") from None
-        check_size("monsters min", lo, 0, self.max_monsters)
-        check_size("monsters max", hi, lo, self.max_monsters)
-        self.monsters = (int(lo), int(hi))
+        self.monsters = check_range("monsters", monsters, 0, self.max_monsters)
         if isinstance(turn, bool) or not isinstance(turn, (int, float)) or not 0.0 <= turn <= 1.0:
             raise ValueError(f"turn must be a probability in [0, 1], got {turn!r}")
         self.turn = float(turn)
-        self.solvable = bool(solvable)
-        self.max_nodes = int(max_nodes)
-        self._solver = None
-        self.candidates = 0
-        self.rejected = 0
+        self._init_filter(solvable, max_nodes)
 
     def __repr__(self) -> str:
         return (
@@ -92,15 +80,6 @@ class DungeonGenerator(Generator):
             check_size("cond['monsters']", opts["monsters"], 0, self.max_monsters)
         return opts
 
-    @property
-    def solver(self):
-        """The exact solver that filters levels (built on first use)."""
-        if self._solver is None:
-            from ..solve import Solver
-
-            self._solver = Solver(self.game, max_nodes=self.max_nodes)
-        return self._solver
-
     def _one(self, rng: np.random.Generator, name: str | None = None, monsters: int | None = None) -> Level:
         for _ in range(self.max_tries):
             k = int(rng.integers(self.monsters[0], self.monsters[1] + 1)) if monsters is None else int(monsters)
@@ -109,12 +88,8 @@ class DungeonGenerator(Generator):
                 continue
             text = "\n".join("".join(row) for row in chars) + "\n"
             level = parse_level(text, self.game, source=name or "<dungeon generator>", name=name)
-            if not self.solvable:
+            if self.accept(level):
                 return level
-            self.candidates += 1
-            if self.solver.solve(level).solved:
-                return level
-            self.rejected += 1
         raise RuntimeError(f"no playable dungeon level in {self.max_tries} tries ({self!r})")
 
     def carve(self, rng: np.random.Generator) -> np.ndarray:

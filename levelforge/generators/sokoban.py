@@ -64,8 +64,8 @@ from typing import Any
 import numpy as np
 
 from ..game import load_game
-from ..level import Level, max_size, parse_level
-from .base import STEPS, Generator, check_size
+from ..level import Level, parse_level
+from .base import STEPS, SolverFiltered, check_level_size, check_range, check_size
 
 WALL, FLOOR, GOAL, BOX, PLAYER, BOX_ON_GOAL, PLAYER_ON_GOAL = "#", " ", ".", "$", "@", "*", "+"
 FLOOR_SHARE = (0.40, 0.60)
@@ -82,7 +82,7 @@ STAMPS = (
 )
 
 
-class SokobanGenerator(Generator):
+class SokobanGenerator(SolverFiltered):
     """Solvable Sokoban puzzles of ``height`` x ``width`` with ``boxes`` = (min, max) boxes.
 
     ``search_nodes``: how many states the reverse-play search may reach per
@@ -103,23 +103,11 @@ class SokobanGenerator(Generator):
         search_nodes: int = 2_000,
     ) -> None:
         spec = load_game(self.game)
-        max_h, max_w = max_size(spec)
-        self.height = check_size("sokoban height", height, 5, max_h)
-        self.width = check_size("sokoban width", width, 5, max_w)
+        self.height, self.width = check_level_size(self.game, height, width)
         self.max_boxes = int(spec.constraints.get("count", {}).get("box", [1, 10])[1])
-        try:
-            lo, hi = boxes
-        except (TypeError, ValueError):
-            raise ValueError(f"boxes must be a (min, max) pair, got {boxes!r}") from None
-        check_size("boxes min", lo, 1, self.max_boxes)
-        check_size("boxes max", hi, lo, self.max_boxes)
-        self.boxes = (int(lo), int(hi))
-        self.solvable = bool(solvable)
-        self.max_nodes = check_size("max_nodes", max_nodes, 1, 10**9)
+        self.boxes = check_range("boxes", boxes, 1, self.max_boxes)
+        self._init_filter(solvable, max_nodes)
         self.search_nodes = check_size("search_nodes", search_nodes, 1, 10**7)
-        self._solver = None
-        self.candidates = 0
-        self.rejected = 0
 
     def __repr__(self) -> str:
         return (
@@ -132,15 +120,6 @@ class SokobanGenerator(Generator):
         if "boxes" in opts:
             check_size("cond['boxes']", opts["boxes"], 1, self.max_boxes)
         return opts
-
-    @property
-    def solver(self):
-        """The exact solver that filters levels (built on first use)."""
-        if self._solver is None:
-            from ..solve import Solver
-
-            self._solver = Solver(self.game, max_nodes=self.max_nodes)
-        return self._solver
 
     def _one(self, rng: np.random.Generator, name: str | None = None, boxes: int | None = None) -> Level:
         for _ in range(self.max_tries):
@@ -156,12 +135,8 @@ class SokobanGenerator(Generator):
                 continue
             text = render(floor, goals, *found[:2])
             level = parse_level(text, self.game, source=name or "<sokoban generator>", name=name)
-            if not self.solvable:
+            if self.accept(level):
                 return level
-            self.candidates += 1
-            if self.solver.solve(level).solved:
-                return level
-            self.rejected += 1
         raise RuntimeError(f"no playable sokoban level in {self.max_tries} tries ({self!r})")
 
     def carve(self, rng: np.random.Generator) -> np.ndarray:
