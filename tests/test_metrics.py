@@ -180,3 +180,16 @@ def test_tile_frequency_baseline_draws_at_the_corpus_frequencies() -> None:
     assert [lv.id for lv in gen.sample(5, seed=1)] == [lv.id for lv in gen.sample(5, seed=1)]
     with pytest.raises(ValueError, match="needs corpus levels"):
         TileFrequencyGenerator([])
+
+
+def test_games_lists_the_features() -> None:
+    from click.testing import CliRunner
+
+    from levelforge.cli import main
+
+    r = CliRunner().invoke(main, ["games", "--json"])
+    by_name = {g["name"]: g for g in __import__("json").loads(r.stdout)}
+    assert by_name["dungeon"]["features"] == {"monsters": ["bat", "spider", "scorpion"], "keys": ["key"]}
+    assert by_name["maze"]["features"] == {}
+    r = CliRunner().invoke(main, ["games"])
+    assert "features (--cond NAME=COUNT): boxes (box)" in r.stdout

@@ -132,7 +132,8 @@ def main() -> None:
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def games(as_json: bool) -> None:
-    """List the shipped games: size, step limit, actions and tile legend."""
+    """List the shipped games: size, step limit, actions, tile legend and the
+    features a generator can be asked for."""
     specs = [load_game(n) for n in game_names()]
     if as_json:
         out = []
@@ -143,6 +144,7 @@ def games(as_json: bool) -> None:
                 "width": s.width, "height": s.height, "max_steps": s.max_steps,
                 "actions": list(s.actions),
                 "tiles": [{"char": t.char, "name": t.name, "layer": t.layer, "parts": list(t.parts)} for t in s.tiles],
+                "features": {k: list(v) for k, v in s.features.items()},
                 "levels": len(list(d.glob("*.txt"))) if d else 0,
             })
         click.echo(json.dumps(out, indent=2))
@@ -155,6 +157,9 @@ def games(as_json: bool) -> None:
         click.echo(f"  actions: {', '.join(s.actions)}")
         legend = ", ".join(f"{t.char!r} {t.name}" for t in s.tiles)
         click.echo(f"  tiles:   {legend}")
+        if s.features:
+            feats = ", ".join(f"{k} ({' + '.join(v)})" for k, v in s.features.items())
+            click.echo(f"  features (--cond NAME=COUNT): {feats}")
 
 
 @main.command()

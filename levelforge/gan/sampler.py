@@ -34,11 +34,7 @@ class GANGenerator(Generator):
         return f"GANGenerator({self.game}, {self.gan.height}x{self.gan.width}, latent={self.gan.latent})"
 
     def check_cond(self, cond: dict[str, Any] | None) -> dict[str, Any]:
-        opts = super().check_cond(cond)
-        try:
-            return check_request(self.game, opts)
-        except ValueError as e:
-            raise ValueError(str(e)) from None
+        return check_request(self.game, super().check_cond(cond))
 
     def _latents(self, rngs: list[np.random.Generator], request: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
         gan = self.gan

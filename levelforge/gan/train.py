@@ -145,8 +145,7 @@ def train_gan(
     game = load_game(levels[0].game).name
     spec = load_game(game)
     h, w = levels[0].grid.shape
-    size = canvas_size(h, w)
-    size = max(size, 8)
+    size = max(canvas_size(h, w), 8)  # the networks need at least 8 x 8
     torch.manual_seed(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
     device = torch.device("cuda" if cfg.device in ("cuda", "auto") and torch.cuda.is_available() else "cpu")
