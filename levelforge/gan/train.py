@@ -184,8 +184,9 @@ def train_gan(
     gp = torch.zeros(())
     interrupted = False
     try:
-        per_step = 0.0  # mean seconds per update so far: the last update must end before the deadline
-        while step < cfg.steps and time.perf_counter() + per_step < deadline:
+        per_step = 0.0  # mean seconds per update so far
+        # go on only while two mean updates still fit: the last one must end before the deadline
+        while step < cfg.steps and time.perf_counter() + 2 * per_step < deadline:
             for _ in range(cfg.n_critic):
                 real, c, cs = batch()
                 with torch.no_grad():
