@@ -173,6 +173,26 @@ class Playability:
         return self.verdict == "solved"
 
 
+class PlayabilityJudge:
+    """Structural check, then the exact solver (one per game, built on first use) within a budget:
+    the one definition of "playable" that the metrics and :class:`~levelforge.generators.PlayableOnly` share."""
+
+    def __init__(self, max_nodes: int = 1_000_000, max_seconds: float | None = 10.0) -> None:
+        self.max_nodes, self.max_seconds = int(max_nodes), max_seconds
+        self._solvers: dict = {}
+
+    def __call__(self, level: Level) -> Playability:
+        problems = check_level(level)
+        if problems:
+            return Playability("malformed", problems=tuple(problems))
+        if level.game not in self._solvers:
+            from .solve import Solver  # the solver pulls in the engine; metrics without it stay light
+
+            self._solvers[level.game] = Solver(level.game, max_nodes=self.max_nodes, max_seconds=self.max_seconds)
+        sol = self._solvers[level.game].solve(level)
+        return Playability(sol.verdict, sol.length)
+
+
 def playability(
     levels: Sequence[Level],
     max_nodes: int = 1_000_000,
@@ -180,19 +200,10 @@ def playability(
     on_level: Callable[[int], None] | None = None,
 ) -> list[Playability]:
     """Each level's structural check, then the exact solver's verdict on the sound ones."""
-    from .solve import Solver  # the solver pulls in the engine; metrics without it stay light
-
-    solvers: dict[str, Solver] = {}
+    judge = PlayabilityJudge(max_nodes, max_seconds)
     out: list[Playability] = []
     for i, lv in enumerate(levels):
-        problems = check_level(lv)
-        if problems:
-            out.append(Playability("malformed", problems=tuple(problems)))
-        else:
-            if lv.game not in solvers:
-                solvers[lv.game] = Solver(lv.game, max_nodes=max_nodes, max_seconds=max_seconds)
-            sol = solvers[lv.game].solve(lv)
-            out.append(Playability(sol.verdict, sol.length))
+        out.append(judge(lv))
         if on_level is not None:
             on_level(i + 1)
     return out

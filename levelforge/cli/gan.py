@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .app import GAME_OPTION, Fail, _finite, _game, _guard, main, train
+from .app import GAME_OPTION, Fail, _game, _guard, main, train
 
 
 @train.command("gan")
@@ -98,10 +98,10 @@ def sample(model_path: str, n: int, out: str, seed: int, cond: tuple[str, ...], 
         records.append({"file": path.name, "id": lv.id, "game": gan.game, "model": digest, "seed": seed, "index": i,
                         "cond": dict(zip(gan.cond_names, drawn.cond[i].tolist())),
                         "latent": [float(v) for v in drawn.latents[i]]})  # exact: float32 -> double -> JSON
+    lines = [json.dumps(r) for r in records]
     with (Path(out) / "samples.jsonl").open("a") as f:  # appended: earlier samples' records stay
-        for r in records:
-            f.write(json.dumps(_finite(r)) + "\n")
+        f.writelines(line + "\n" for line in lines)
     if as_json:
-        for r in records:
-            click.echo(json.dumps(_finite(r)))
+        for line in lines:
+            click.echo(line)
     click.echo(f"wrote {len(paths)} {gan.game} levels to {out} (their latents: {out}/samples.jsonl)", err=True)

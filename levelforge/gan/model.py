@@ -55,10 +55,6 @@ class LevelGAN:
             dict(config or {}),
         )  # fmt: skip
 
-    @property
-    def planes(self) -> int:
-        return self.generator.out.out_channels
-
     def mask(self, device: torch.device | str = "cpu") -> torch.Tensor:
         return level_mask(self.height, self.width, self.size).to(device)
 
@@ -76,13 +72,10 @@ class LevelGAN:
     def levels(self, z: np.ndarray | torch.Tensor, counts: np.ndarray, names: list[str] | None = None,
                batch: int = 512) -> list[Level]:
         """The levels (arg-max tiles) for latents ``z`` ``(N, latent)`` and feature counts ``(N, F)``."""
-        was_training = self.generator.training
-        self.generator.eval()
         device = next(self.generator.parameters()).device
         z = torch.as_tensor(np.asarray(z, dtype=np.float32), device=device)
         counts = np.asarray(counts).reshape(len(z), len(self.cond_names))
         grids = [decode(self.probabilities(z[s : s + batch], counts[s : s + batch]), self.height, self.width)
                  for s in range(0, len(z), batch)]
-        self.generator.train(was_training)
         flat = np.concatenate(grids) if grids else np.zeros((0, self.height, self.width), dtype=np.uint8)
         return [Level(self.game, g, None if names is None else names[i]) for i, g in enumerate(flat)]

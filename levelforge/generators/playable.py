@@ -13,7 +13,6 @@ from typing import Callable
 
 import numpy as np
 
-from ..constraints import check_level
 from ..errors import LevelforgeError
 from ..level import Level
 
@@ -27,25 +26,19 @@ class PlayableOnly:
 
     def __init__(self, source: Callable[[np.random.Generator], Level], max_tries: int = 100,
                  max_nodes: int = 200_000) -> None:
+        from ..metrics import PlayabilityJudge
+
         self.source = source
         self.max_tries = int(max_tries)
-        self.max_nodes = int(max_nodes)
-        self._solvers: dict = {}
+        self.judge = PlayabilityJudge(max_nodes, max_seconds=None)
         self.drawn = 0
         self.rejected = 0
-
-    def _solved(self, level: Level) -> bool:
-        from ..solve import Solver
-
-        if level.game not in self._solvers:
-            self._solvers[level.game] = Solver(level.game, max_nodes=self.max_nodes)
-        return self._solvers[level.game].solve(level).solved
 
     def __call__(self, rng: np.random.Generator) -> Level:
         for _ in range(self.max_tries):
             level = self.source(rng)
             self.drawn += 1
-            if not check_level(level) and self._solved(level):
+            if self.judge(level).playable:
                 return level
             self.rejected += 1
         raise NoPlayableLevel(f"{self.source!r} gave no playable level in {self.max_tries} draws; "
