@@ -16,7 +16,8 @@ from levelforge.features import features
 from levelforge.gan import GANConfig, GANFileError, GANGenerator, GANTrainingError, load_gan, save_gan, train_gan
 from levelforge.gan.encoding import canvas_size, decode, encode, fix_padding, level_mask
 from levelforge.gan.models import LevelCritic, LevelGenerator
-from levelforge.gan.structure import FeatureLoss, StructurePenalty
+from levelforge.gan.placement import PlacementHeads, placement_groups
+from levelforge.gan.structure import FeatureLoss, ReachPenalty, StructurePenalty, object_planes
 from levelforge.gan.train import LOG_FIELDS
 from levelforge.generators import PlayableOnly, procedural
 from levelforge.level import parse_level
@@ -69,6 +70,56 @@ def test_networks_shapes_and_a_sample_depends_on_its_own_latent_only() -> None:
         LevelGenerator(16, 0, 9, 12)
 
 
+def test_placement_groups_follow_the_features_and_the_exactly_once_tiles() -> None:
+    dungeon = placement_groups(lf.load_game("dungeon"), ("monsters", "keys"))
+    assert [(g.name, g.ids, g.feature, g.count) for g in dungeon] == [
+        ("monsters", (5, 6, 7), 0, 0), ("keys", (3,), 1, 0), ("avatar", (4,), None, 1), ("door", (2,), None, 1)]
+    sokoban = placement_groups(lf.load_game("sokoban"), ("boxes",))  # a tile id joins one group only
+    assert [(g.name, g.ids, g.match, g.placed) for g in sokoban] == [
+        ("boxes", (3, 5), None, ()), ("player", (4, 6), None, ()), ("goal", (2,), 0, (5, 6))]
+
+
+def test_placement_heads_draw_exactly_the_requested_cells_from_the_latent() -> None:
+    spec = lf.load_game("dungeon")
+    heads = PlacementHeads(placement_groups(spec, ("monsters", "keys")), 16, 9, 13, torch.tensor([8.0, 4.0]), 0, 8)
+    torch.manual_seed(0)
+    n = 40
+    logits = torch.zeros(n, len(spec.tiles) + 1, 16, 16)
+    logits[:, 1] = -20.0  # other tiles' logits: well below any drawn cell, well above the rest
+    counts = torch.stack([torch.arange(n) % 9, 1 + torch.arange(n) % 4], dim=1).float()
+    noise = torch.randn(n, heads.noise_planes, 16, 16)
+    out = heads(logits, noise, counts / torch.tensor([8.0, 4.0]))
+    assert torch.equal(out, heads(logits, noise, counts / torch.tensor([8.0, 4.0])))  # a function of the noise
+    grids = decode(torch.cat([out[:, :-1].softmax(1), out[:, -1:]], 1), 9, 13)
+    got = features(grids, "dungeon")
+    assert (got == counts.numpy()).all()  # exactly the requested monsters and keys
+    assert ((grids == 4).sum(axis=(1, 2)) == 1).all() and ((grids == 2).sum(axis=(1, 2)) == 1).all()
+    assert len({tuple(np.argwhere(g == 4)[0]) for g in grids}) > 20  # the avatar's cell moves with the noise
+    assert not np.isin(np.concatenate([grids[:, 0], grids[:, -1], grids[:, :, 0], grids[:, :, -1]], axis=1),
+                       range(2, 8)).any()  # nor on the border, which must be walls
+    drawn = out[:, 2:8]  # the groups' planes: nothing is drawn on padding
+    assert drawn[:, :, 9:, :].abs().sum() == 0 and drawn[:, :, :, 13:].abs().sum() == 0
+    logits[:, 1, :, :7] = 5.0  # the left part is wall: objects stand on the floor, so all go right
+    out = heads(logits, noise, counts / torch.tensor([8.0, 4.0]))
+    grids = decode(torch.cat([out[:, :-1].softmax(1), out[:, -1:]], 1), 9, 13)
+    assert (features(grids, "dungeon") == counts.numpy()).all() and not np.isin(grids[:, :, :7], range(2, 8)).any()
+
+
+def test_placement_heads_tie_goals_to_boxes() -> None:
+    spec = lf.load_game("sokoban")
+    heads = PlacementHeads(placement_groups(spec, ("boxes",)), 16, 10, 10, torch.tensor([4.0]), 1, 7)
+    torch.manual_seed(1)
+    n = 30
+    logits = torch.randn(n, len(spec.tiles) + 1, 16, 16)
+    logits[:, 0] -= 20.0  # walls: never
+    logits[:, 1] = 0.0  # floor: below any drawn cell, above the rest
+    out = heads(logits, torch.randn(n, heads.noise_planes, 16, 16), torch.ones(n, 1))
+    grids = decode(torch.cat([out[:, :-1].softmax(1), out[:, -1:]], 1), 10, 10)
+    count = lambda ids: np.isin(grids, ids).sum(axis=(1, 2))  # noqa: E731
+    assert (count((4, 6)) == 1).all() and (count((3, 5)) == 4).all() and (count((2, 5, 6)) == 4).all()
+    assert (count((5, 6)) > 0).any()  # boxes and the player land on goals too, and the goal count allows for it
+
+
 # -- structure and feature terms -----------------------------------------------------------
 def one_hot(level: lf.Level) -> torch.Tensor:
     return torch.nn.functional.one_hot(torch.from_numpy(level.grid.astype(np.int64)),
@@ -88,6 +139,19 @@ def test_structure_penalty_is_zero_on_sound_levels_and_counts_what_is_wrong() ->
     sok = lf.load_game("sokoban")
     unequal = parse_level("#####\n#@$.#\n#$  #\n#####\n", "sokoban")
     assert StructurePenalty(sok, 4, 5)(one_hot(unequal)).item() == pytest.approx(1.0)  # 2 boxes, 1 goal
+
+
+def test_reach_penalty_counts_the_objects_the_player_cannot_walk_to() -> None:
+    spec = lf.load_game("dungeon")
+    reach = ReachPenalty(spec, object_planes(spec))
+    open_level = parse_level("wwwwwww\nwA.1.+w\nw....gw\nwwwwwww", "dungeon")
+    walled = parse_level("wwwwwww\nwA.wwww\nw..w+.w\nw..wgww\nwwwwwww", "dungeon")  # key and door walled off
+    door_only = parse_level("wwwwwww\nwA.+.ww\nw....gw\nwwwwwww", "dungeon")  # a door is reached from beside it
+    got = [float(reach(one_hot(lv))[0]) for lv in (open_level, walled, door_only)]
+    assert got == pytest.approx([0.0, 2.0, 0.0])
+    sokoban = lf.load_game("sokoban")
+    boxed = parse_level("######\n#@#$.#\n######", "sokoban")
+    assert float(ReachPenalty(sokoban, object_planes(sokoban))(one_hot(boxed))[0]) == pytest.approx(2.0)
 
 
 def test_feature_loss_is_the_gap_to_the_request() -> None:

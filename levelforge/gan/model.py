@@ -20,6 +20,7 @@ from ..game import load_game
 from ..level import Level
 from .encoding import decode, fix_padding, level_mask
 from .models import LevelCritic, LevelGenerator
+from .placement import PlacementHeads, placement_groups
 
 
 @dataclass
@@ -45,12 +46,16 @@ class LevelGAN:
                cond_names: tuple[str, ...], cond_scale: np.ndarray, cond_prior: np.ndarray,
                with_critic: bool = True, config: dict[str, Any] | None = None) -> "LevelGAN":
         """Fresh (untrained) networks for these settings."""
-        planes = len(load_game(game).tiles) + 1
+        spec = load_game(game)
+        planes = len(spec.tiles) + 1
         n_cond = len(cond_names)
+        heads = PlacementHeads(placement_groups(spec, tuple(cond_names)), size, height, width,
+                               torch.as_tensor(np.asarray(cond_scale, dtype=np.float32)),
+                               spec.tile(spec.ground).id, len(spec.tiles))
         return cls(
             game, height, width, size, latent, net_width, tuple(cond_names),
             np.asarray(cond_scale, dtype=np.float32), np.asarray(cond_prior, dtype=np.int64).reshape(-1, n_cond),
-            LevelGenerator(latent, n_cond, planes, size, net_width),
+            LevelGenerator(latent, n_cond, planes, size, net_width, heads=heads),
             LevelCritic(planes, n_cond, size, net_width) if with_critic else None,
             dict(config or {}),
         )  # fmt: skip
@@ -66,7 +71,8 @@ class LevelGAN:
     def probabilities(self, z: torch.Tensor, counts: np.ndarray | torch.Tensor) -> torch.Tensor:
         """``(N, planes, S, S)`` tile probabilities (padding fixed) for latents ``z`` and feature counts."""
         logits = self.generator(z, self.cond_tensor(counts, z.device))
-        return fix_padding(torch.softmax(logits, dim=1), self.mask(z.device))
+        tiles = torch.softmax(logits[:, :-1], dim=1)  # inside the level, a cell holds a tile, never padding
+        return fix_padding(torch.cat([tiles, torch.zeros_like(logits[:, -1:])], dim=1), self.mask(z.device))
 
     @torch.no_grad()
     def levels(self, z: np.ndarray | torch.Tensor, counts: np.ndarray, names: list[str] | None = None,

@@ -21,7 +21,7 @@ from ..game import load_game
 from .model import LevelGAN
 
 FORMAT = "levelforge-gan"
-VERSION = 1
+VERSION = 2  # 2: placement heads, patch critic
 
 
 class GANFileError(LevelforgeError):

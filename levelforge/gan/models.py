@@ -11,6 +11,8 @@ on a feature vector ``c`` (:mod:`levelforge.features`, scaled to about [0, 1]):
   avatar or a box goes can change from latent to latent at no cost, while
   ``z`` stays the level's whole provenance) -> a 3 x 3 convolution to one
   logit per tile plane.
+  Then the placement heads (:mod:`levelforge.gan.placement`) draw the
+  cells of the counted objects (the avatar, "3 monsters").
   GroupNorm rather than DCGAN's BatchNorm, so that a sample depends on its
   own latent vector alone (not on the rest of the batch): the same seed gives
   the same level in any batch.
@@ -21,7 +23,10 @@ on a feature vector ``c`` (:mod:`levelforge.features`, scaled to about [0, 1]):
   down to ``4 x 4``
   (LeakyReLU, no normalisation, as the gradient penalty of WGAN-GP asks),
   then a minibatch-standard-deviation plane (Karras et al. 2018, against
-  mode collapse), a linear score, and a projection term
+  mode collapse), a linear score, plus the mean of per-window scores after
+  the first strided convolution (a PatchGAN term, Isola et al. 2017: each
+  6 x 6 window judged on its own, for the local patterns that tile-pattern
+  KL measures), and a projection term
   ``<embed(c), features(x)>`` (Miyato & Koyama 2018), so the critic judges
   whether a level fits its feature vector and not only whether it looks real.
 """
@@ -32,6 +37,8 @@ import math
 
 import torch
 from torch import nn
+
+from .placement import PlacementHeads
 
 
 def _doublings(size: int) -> int:
@@ -44,13 +51,16 @@ def _doublings(size: int) -> int:
 class LevelGenerator(nn.Module):
     """``(z (N, latent), c (N, n_cond))`` -> logits ``(N, planes, S, S)``."""
 
-    def __init__(self, latent: int, n_cond: int, planes: int, size: int, width: int = 64, spatial: int = 4) -> None:
+    def __init__(self, latent: int, n_cond: int, planes: int, size: int, width: int = 64, spatial: int = 4,
+                 heads: PlacementHeads | None = None) -> None:
         super().__init__()
+        self.heads = heads
         k = _doublings(size)
         self.latent, self.n_cond, self.spatial, self.size = latent, n_cond, spatial, size
         # a fixed random map of z to `spatial` full-size planes: cell-level randomness that
         # is still a function of z alone (so z stays a level's whole provenance)
-        spread = torch.randn(latent, spatial * size * size, generator=torch.Generator().manual_seed(0))
+        n_noise = spatial + (heads.noise_planes if heads is not None else 0)
+        spread = torch.randn(latent, n_noise * size * size, generator=torch.Generator().manual_seed(0))
         self.register_buffer("spread", spread / latent**0.5)
         ch = width * 2 ** (k - 1) if k else width
         self.start_channels = ch
@@ -65,8 +75,9 @@ class LevelGenerator(nn.Module):
 
     def forward(self, z: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
         h = self.project(torch.cat([z, c], dim=1)).view(len(z), self.start_channels, 4, 4)
-        cells = (z @ self.spread).view(len(z), self.spatial, self.size, self.size)
-        return self.out(torch.cat([self.up(h), cells], dim=1))
+        noise = (z @ self.spread).view(len(z), -1, self.size, self.size)  # ~ N(0, 1) per cell
+        logits = self.out(torch.cat([self.up(h), noise[:, : self.spatial]], dim=1))
+        return logits if self.heads is None else self.heads(logits, noise[:, self.spatial :], c)
 
 
 def minibatch_std(h: torch.Tensor, group: int = 4) -> torch.Tensor:
@@ -91,9 +102,12 @@ class LevelCritic(nn.Module):
         k = _doublings(size)
         self.pack = pack
         planes, n_cond = planes * pack, n_cond * pack
-        layers: list[nn.Module] = [nn.Conv2d(planes, width, 3, padding=1), nn.LeakyReLU(0.2)]
-        ch = width
-        for _ in range(k):
+        ch = width * 2
+        self.stem = nn.Sequential(nn.Conv2d(planes, width, 3, padding=1), nn.LeakyReLU(0.2),
+                                  nn.Conv2d(width, ch, 4, 2, 1), nn.LeakyReLU(0.2))
+        self.patch = nn.Conv2d(ch, 1, 1)  # one score per 6 x 6 window: the local look of a level
+        layers: list[nn.Module] = []
+        for _ in range(k - 1):
             layers += [nn.Conv2d(ch, ch * 2, 4, 2, 1), nn.LeakyReLU(0.2)]
             ch *= 2
         self.body = nn.Sequential(*layers)
@@ -105,8 +119,9 @@ class LevelCritic(nn.Module):
         n = len(x) // self.pack  # each score judges `pack` levels at once (PacGAN)
         x = x[: n * self.pack].reshape(n, -1, *x.shape[2:])
         c = c[: n * self.pack].reshape(n, -1)
-        h = minibatch_std(self.body(x)).flatten(1)
-        out = self.score(h).squeeze(1)
+        local = self.stem(x)
+        h = minibatch_std(self.body(local)).flatten(1)
+        out = self.score(h).squeeze(1) + self.patch(local).mean(dim=(1, 2, 3))
         if self.embed is not None:
             out = out + (self.embed(c) * h).sum(dim=1) / math.sqrt(self.features)
         return out

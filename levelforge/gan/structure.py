@@ -14,6 +14,10 @@ penalties use it, both as extra generator losses beside the critic's:
   convolutional critic judges poorly; these terms ask for it directly.
 - :class:`FeatureLoss`: ``|expected feature count - requested count|``,
   averaged over features: what makes "3 monsters" come out as three.
+- :class:`ReachPenalty`: the expected number of objects (keys, doors, boxes,
+  goals) that the player cannot walk to, by a soft flood fill: a level whose
+  key lies in a walled-off pocket is unplayable however real it looks, and
+  connectivity is a global property that a convolutional critic learns slowly.
 
 Expected counts are not what a level gets: a level is decoded by taking
 each cell's most likely tile, and "one avatar" spread as 0.1 over ten cells
@@ -124,10 +128,52 @@ class FeatureLoss:
         return gap
 
 
+def _neighbours_max(r: torch.Tensor) -> torch.Tensor:
+    """``(N, H, W)``: the largest of each cell's four neighbours (0 beyond the edge)."""
+    pad = F.pad(r, (1, 1, 1, 1))
+    return torch.stack([pad[:, :-2, 1:-1], pad[:, 2:, 1:-1], pad[:, 1:-1, :-2], pad[:, 1:-1, 2:]]).amax(dim=0)
+
+
+class ReachPenalty:
+    """``(N,)`` expected number of objects out of the player's reach.
+
+    Reach is a soft flood fill: ``r`` starts as the probability that the
+    player stands on a cell, and ``H * W / 2`` times becomes
+    ``max(r, passable * max over the four neighbours of r)``, ``passable``
+    the probability that a cell holds a tile that is not solid. An object on
+    a solid tile (a door) counts as reached when a neighbour is. Objects are
+    the tiles of the game's counted groups other than the player and NPCs
+    (which move, or can be fought)."""
+
+    def __init__(self, spec: GameSpec, object_ids: list[int]) -> None:
+        players = {t.name for t in spec.tiles if t.layer == "player"}
+        self.player = [t.id for t in spec.tiles if set(t.parts) & players]
+        npcs = {t.name for t in spec.tiles if t.layer == "npc"}
+        self.objects = [i for i in object_ids if i not in self.player and not set(spec.tiles[i].parts) & npcs]
+        self.solid = [t.id for t in spec.tiles if t.solid]
+        self.passable = [t.id for t in spec.tiles if not t.solid]
+
+    def __call__(self, p: torch.Tensor) -> torch.Tensor:
+        """``p``: ``(N, T, H, W)`` tile probabilities inside the level."""
+        if not self.player or not self.objects:
+            return torch.zeros(len(p), device=p.device)
+        passable = p[:, self.passable].sum(dim=1)
+        r = p[:, self.player].sum(dim=1)
+        for _ in range(p.shape[2] * p.shape[3] // 2):
+            r = torch.maximum(r, passable * _neighbours_max(r))
+        near = _neighbours_max(r)
+        missed = torch.zeros(len(p), device=p.device)
+        for i in self.objects:
+            reach = near if i in self.solid else r
+            missed = missed + (p[:, i] * (1.0 - reach)).sum(dim=(1, 2))
+        return missed
+
+
 def object_planes(spec: GameSpec) -> list[int]:
-    """Tile ids holding a tile that the game counts (``[constraints] count``, NPCs,
-    features): the objects whose placement makes a level, as opposed to terrain."""
+    """Tile ids holding a tile that the game counts (``[constraints] count`` and
+    ``same_count``, NPCs, features): the objects whose placement makes a level, as opposed to terrain."""
     counted = set(spec.constraints.get("count", {})) | {n for tiles in spec.features.values() for n in tiles}
+    counted |= set(spec.constraints.get("same_count", []))
     counted |= {t.name for t in spec.tiles if t.layer == "npc"}
     return [t.id for t in spec.tiles if set(t.parts) & counted]
 

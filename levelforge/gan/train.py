@@ -1,26 +1,30 @@
-"""Training a level GAN: WGAN-GP with structure and feature terms.
+"""Training a level GAN: WGAN-GP with structure, feature and reach terms.
 
 The objective is WGAN-GP (Gulrajani et al. 2017): the critic maximises
 ``D(real) - D(fake)`` under a gradient penalty ``gp_weight * (|grad D| - 1)^2``
-on points between real and generated levels, ``n_critic`` critic steps per
-generator step, Adam with ``betas = (0, 0.9)``. Why WGAN-GP and not the
-hinge loss: real levels are exact one-hot tensors while the generator's are
-soft probabilities, so a critic can always tell them apart; the Wasserstein
+on points between real and generated levels (on every ``gp_every``-th critic
+step, weighted that many times: StyleGAN2's lazy regularisation),
+``n_critic`` critic steps per generator step, the critic learning at
+``critic_lr`` and the generator at ``lr`` (the two time-scale rule, Heusel et
+al. 2017), Adam with ``betas = (0, 0.9)``. Why WGAN-GP and not the hinge
+loss: real levels are exact one-hot tensors while the generator's are soft
+probabilities, so a critic can always tell them apart; the Wasserstein
 critic's gradients stay informative even then (a saturating or hinge critic
 that separates the two perfectly gives the generator little to follow), and
 the critic's estimate ``D(real) - D(fake)`` is a loss curve that goes down as
 samples improve, which is what the CSV log shows. MarioGAN and CESAGAN train
-WGANs on tile levels for the same reason.
+WGANs on tile levels for the same reason. With ``hard`` the critic sees the
+decoded one-hot level itself, gradients passing straight through to the
+probabilities (Bengio et al. 2013's straight-through estimator).
 
 The generator also pays, per sample, ``structure_weight`` times the game's
-structural penalty and ``feature_weight`` times the feature gap, and gains
-``seeking_weight`` times the mode-seeking ratio of its object planes
-(:mod:`levelforge.gan.structure`): without it the structure terms are met
-most cheaply by putting the avatar, key and door on the same cells in every
-level, which the critic, judging one level at a time, barely notices. Real levels are flipped left-right and
-up-down at random (``augment``), which keeps every structural property of
-these games. Each batch's feature vectors come from real levels, so the
-generator learns the corpus's joint distribution of features.
+structural penalty, ``feature_weight`` times the feature gap and
+``reach_weight`` times the expected number of objects out of the player's
+reach, and gains ``seeking_weight`` times the mode-seeking ratio of its
+object planes (:mod:`levelforge.gan.structure`). Real levels are flipped
+left-right and up-down at random (``augment``), which keeps every structural
+property of these games. Each batch's feature vectors come from real levels,
+so the generator learns the corpus's joint distribution of features.
 """
 
 from __future__ import annotations
@@ -42,10 +46,10 @@ from ..runlog import Progress, RunLog
 from ..settings import Settings
 from .encoding import canvas_size, encode
 from .model import LevelGAN
-from .structure import FeatureLoss, StructurePenalty, mode_seeking, object_planes
+from .structure import FeatureLoss, ReachPenalty, StructurePenalty, mode_seeking, object_planes
 
 LOG_FIELDS = ("step", "critic_loss", "wasserstein", "gradient_penalty", "generator_loss", "structure", "feature",
-              "seeking", "seconds")
+              "seeking", "unreached", "seconds")
 
 
 class GANTrainingError(LevelforgeError):
@@ -59,16 +63,19 @@ class GANConfig(Settings):
     steps: int = 3000  # generator updates
     batch_size: int = 32
     latent: int = 32
-    width: int = 32  # channels of the networks' widest layer at full size
-    n_critic: int = 5
+    width: int = 16  # channels of the networks' widest layer at full size
+    n_critic: int = 2
     lr: float = 1e-4
     beta1: float = 0.0
     beta2: float = 0.9
     gp_weight: float = 10.0
-    gp_every: int = 1  # lazy penalty: on every k-th critic step only, weighted k times (StyleGAN2's trick)
+    gp_every: int = 4  # lazy penalty: on every k-th critic step only, weighted k times (StyleGAN2's trick)
     structure_weight: float = 1.0
     feature_weight: float = 1.0
     seeking_weight: float = 1.0  # mode seeking: object placements must move with the latent vector
+    reach_weight: float = 1.0  # objects the player cannot walk to (soft flood fill)
+    hard: bool = True  # the critic sees decoded (one-hot) levels; gradients pass straight through
+    critic_lr: float = 3e-4  # the critic learns faster than the generator (TTUR, Heusel et al. 2017); 0: lr
     augment: bool = True
     seed: int = 0
     log_every: int = 100
@@ -83,9 +90,10 @@ class GANConfig(Settings):
             (self.width >= 8, "width must be >= 8"),
             (self.n_critic >= 1, "n_critic must be >= 1"),
             (self.gp_every >= 1, "gp_every must be >= 1"),
-            (self.lr > 0, "lr must be > 0"),
+            (self.lr > 0 and self.critic_lr >= 0, "lr must be > 0 and critic_lr >= 0"),
             (0 <= self.beta1 < 1 and 0 <= self.beta2 < 1, "beta1 and beta2 must be in [0, 1)"),
-            (min(self.gp_weight, self.structure_weight, self.feature_weight, self.seeking_weight) >= 0,
+            (min(self.gp_weight, self.structure_weight, self.feature_weight, self.seeking_weight,
+                 self.reach_weight) >= 0,
              "weights must be >= 0"),
             (self.log_every >= 1, "log_every must be >= 1"),
             (self.max_seconds >= 0, "max_seconds must be >= 0"),
@@ -160,8 +168,17 @@ def train_gan(
     real_counts = torch.as_tensor(counts, dtype=torch.float32, device=device)
     structure, feature_gap = StructurePenalty(spec, h, w), FeatureLoss(spec)
     objects = object_planes(spec)
+    reach = ReachPenalty(spec, objects)
     opt_g = torch.optim.Adam(gan.generator.parameters(), lr=cfg.lr, betas=(cfg.beta1, cfg.beta2))
-    opt_d = torch.optim.Adam(critic.parameters(), lr=cfg.lr, betas=(cfg.beta1, cfg.beta2))
+    opt_d = torch.optim.Adam(critic.parameters(), lr=cfg.critic_lr or cfg.lr, betas=(cfg.beta1, cfg.beta2))
+
+    def shown(p: torch.Tensor) -> torch.Tensor:
+        """What the critic sees of tile probabilities ``p``: themselves, or (``hard``) the
+        decoded one-hot level, with gradients passed straight through to ``p``."""
+        if not cfg.hard:
+            return p
+        one_hot = torch.nn.functional.one_hot(p.argmax(dim=1), p.shape[1]).permute(0, 3, 1, 2).to(p.dtype)
+        return p + (one_hot - p).detach()
 
     def batch() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         idx = torch.randint(len(levels), (cfg.batch_size,), generator=gen).to(device)
@@ -190,7 +207,7 @@ def train_gan(
             for _ in range(cfg.n_critic):
                 real, c, cs = batch()
                 with torch.no_grad():
-                    fake = gan.probabilities(noise(), c)
+                    fake = shown(gan.probabilities(noise(), c))
                 d_real, d_fake = critic(real, cs).mean(), critic(fake, cs).mean()
                 loss_d = d_fake - d_real
                 if critic_steps % cfg.gp_every == 0:
@@ -212,15 +229,17 @@ def train_gan(
             sure = min(1.0, 2.0 * done)
             s_pen, f_gap = structure(inside, sure).mean(), feature_gap(inside, c, sure).mean()
             seek = mode_seeking(inside[:, objects], z, half)
-            loss_g = (-critic(p, cs).mean() + cfg.structure_weight * s_pen + cfg.feature_weight * f_gap
-                      - cfg.seeking_weight * seek)
+            unreached = reach(inside).mean() if cfg.reach_weight else torch.zeros(())
+            loss_g = (-critic(shown(p), cs).mean() + cfg.structure_weight * s_pen + cfg.feature_weight * f_gap
+                      - cfg.seeking_weight * seek + cfg.reach_weight * unreached)
             opt_g.zero_grad(set_to_none=True)
             loss_g.backward()
             opt_g.step()
             step += 1
             per_step = (time.perf_counter() - t0) / step
             for k, v in (("critic_loss", loss_d), ("wasserstein", d_real - d_fake), ("gradient_penalty", gp),
-                         ("generator_loss", loss_g), ("structure", s_pen), ("feature", f_gap), ("seeking", seek)):
+                         ("generator_loss", loss_g), ("structure", s_pen), ("feature", f_gap), ("seeking", seek),
+                         ("unreached", unreached)):
                 sums[k] = sums.get(k, 0.0) + float(v.detach())
             n_sums += 1
             if step % cfg.log_every == 0 or step == cfg.steps:
