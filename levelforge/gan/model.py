@@ -55,7 +55,7 @@ class LevelGAN:
         return cls(
             game, height, width, size, latent, net_width, tuple(cond_names),
             np.asarray(cond_scale, dtype=np.float32), np.asarray(cond_prior, dtype=np.int64).reshape(-1, n_cond),
-            LevelGenerator(latent, n_cond, planes, size, net_width, heads=heads),
+            LevelGenerator(latent, n_cond, planes - 1, size, net_width, heads=heads),
             LevelCritic(planes, n_cond, size, net_width) if with_critic else None,
             dict(config or {}),
         )  # fmt: skip
@@ -71,8 +71,8 @@ class LevelGAN:
     def probabilities(self, z: torch.Tensor, counts: np.ndarray | torch.Tensor) -> torch.Tensor:
         """``(N, planes, S, S)`` tile probabilities (padding fixed) for latents ``z`` and feature counts."""
         logits = self.generator(z, self.cond_tensor(counts, z.device))
-        tiles = torch.softmax(logits[:, :-1], dim=1)  # inside the level, a cell holds a tile, never padding
-        return fix_padding(torch.cat([tiles, torch.zeros_like(logits[:, -1:])], dim=1), self.mask(z.device))
+        tiles = torch.softmax(logits, dim=1)  # inside the level, a cell holds a tile, never padding
+        return fix_padding(torch.cat([tiles, torch.zeros_like(tiles[:, :1])], dim=1), self.mask(z.device))
 
     @torch.no_grad()
     def levels(self, z: np.ndarray | torch.Tensor, counts: np.ndarray, names: list[str] | None = None,

@@ -49,9 +49,10 @@ def _doublings(size: int) -> int:
 
 
 class LevelGenerator(nn.Module):
-    """``(z (N, latent), c (N, n_cond))`` -> logits ``(N, planes, S, S)``."""
+    """``(z (N, latent), c (N, n_cond))`` -> logits ``(N, tiles, S, S)``, one per tile id (the
+    padding plane is not the generator's to choose)."""
 
-    def __init__(self, latent: int, n_cond: int, planes: int, size: int, width: int = 64, spatial: int = 4,
+    def __init__(self, latent: int, n_cond: int, tiles: int, size: int, width: int = 64, spatial: int = 4,
                  heads: PlacementHeads | None = None) -> None:
         super().__init__()
         self.heads = heads
@@ -71,7 +72,7 @@ class LevelGenerator(nn.Module):
             blocks += [nn.ConvTranspose2d(ch, out, 4, 2, 1), nn.GroupNorm(min(8, out), out), nn.ReLU()]
             ch = out
         self.up = nn.Sequential(*blocks)
-        self.out = nn.Conv2d(ch + spatial, planes, 3, padding=1)
+        self.out = nn.Conv2d(ch + spatial, tiles, 3, padding=1)
 
     def forward(self, z: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
         h = self.project(torch.cat([z, c], dim=1)).view(len(z), self.start_channels, 4, 4)
