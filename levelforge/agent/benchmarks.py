@@ -123,10 +123,11 @@ def preset(env_id: str, steps: int | None = None, variant: str = "standard", **c
         cfg = DQNConfig(steps=500_000, num_envs=4, network="mlp", hidden=128, lr=2.5e-4, batch_size=128,
                         buffer_size=50_000, train_every=10, learning_starts=10_000, tau=0.005,
                         eps_start=1.0, eps_end=0.05, eps_fraction=0.5, gamma=0.99, n_step=3, log_every=10_000)
-    elif fam == "minatar":  # the MinAtar paper's DQN, with Adam, n-step and the Rainbow-lite extras
+    elif fam == "minatar":  # the MinAtar paper's DQN (one-step targets), with Adam, Double DQN and dueling;
+        # epsilon to 0.01 over the first 10%: 3-step targets and epsilon 0.1 left Freeway at 6.5 (docs/benchmarks.md)
         cfg = DQNConfig(steps=500_000, num_envs=4, network="minatar", hidden=128, lr=2.5e-4, adam_eps=3.125e-4,
                         batch_size=32, buffer_size=100_000, train_every=1, learning_starts=5_000, target_every=1_000,
-                        eps_start=1.0, eps_end=0.1, eps_fraction=0.2, gamma=0.99, n_step=3, log_every=10_000)
+                        eps_start=1.0, eps_end=0.01, eps_fraction=0.1, gamma=0.99, n_step=1, log_every=10_000)
     else:  # Nature DQN conventions; n-step, Double and dueling on
         cfg = DQNConfig(steps=10_000_000, num_envs=8, network="nature", hidden=512, lr=1e-4, adam_eps=1.5e-4,
                         batch_size=32, buffer_size=1_000_000, train_every=4, learning_starts=80_000,
