@@ -103,6 +103,11 @@ class PlacementHeads(nn.Module):
         self.ground = ground
         grouped = {i for g in self.groups for i in g.ids}
         self.terrain = [t for t in range(n_tiles) if t not in grouped]
+        # index tensors, made once (not saved: they follow from the groups)
+        self.register_buffer("terrain_ids", torch.tensor(self.terrain), persistent=False)
+        for i, g in enumerate(self.groups):
+            self.register_buffer(f"ids_{i}", torch.tensor(g.ids), persistent=False)
+            self.register_buffer(f"placed_{i}", torch.tensor(g.placed, dtype=torch.int64), persistent=False)
         self.noise_planes = len(self.groups)
         inside = torch.zeros(size, size, dtype=torch.bool)
         inside[:height, :width] = True
@@ -114,12 +119,12 @@ class PlacementHeads(nn.Module):
         self.offset = nn.Parameter(torch.ones(len(self.groups)))
         self.log_sharpness = nn.Parameter(torch.full((len(self.groups),), math.log(4.0)))
 
-    def counts(self, c: torch.Tensor, group: PlacementGroup, earlier: list[torch.Tensor],
-               chosen: torch.Tensor) -> torch.Tensor:
-        """``(N,) int64``: how many of ``group`` each sample gets (``c``: the scaled feature vector;
+    def counts(self, c: torch.Tensor, i: int, earlier: list[torch.Tensor], chosen: torch.Tensor) -> torch.Tensor:
+        """``(N,) int64``: how many of group ``i`` each sample gets (``c``: the scaled feature vector;
         ``earlier``: the earlier groups' counts; ``chosen``: the tile id drawn on each cell, or -1)."""
+        group = self.groups[i]
         if group.match is not None:
-            done = torch.isin(chosen, torch.tensor(group.placed, device=c.device)).flatten(1).sum(dim=1)
+            done = torch.isin(chosen, getattr(self, f"placed_{i}")).flatten(1).sum(dim=1)
             return (earlier[group.match] - done).clamp(min=0)
         if group.feature is None:
             return torch.full((len(c),), group.count, dtype=torch.int64, device=c.device)
@@ -135,7 +140,7 @@ class PlacementHeads(nn.Module):
         out = logits.clone()
         # cells no group may draw: padding, terrain other than the ground (objects stand on the floor), drawn ones
         terrain_logits = logits[:, self.terrain]
-        terrain = torch.tensor(self.terrain, device=logits.device)[terrain_logits.argmax(dim=1)]
+        terrain = self.terrain_ids[terrain_logits.argmax(dim=1)]
         level = terrain_logits.logsumexp(dim=1)  # (N, S, S): what an object must outbid on its cell
         taken = ~self.inside | (terrain != self.ground)
         chosen = torch.full(taken.shape, -1, dtype=torch.int64, device=logits.device)
@@ -146,7 +151,7 @@ class PlacementHeads(nn.Module):
             score = mine.logsumexp(dim=1) + gumbel[:, i]  # (N, S, S): a cell's draw, whichever id it holds
             barred = taken if group.on_border else taken | self.ring
             flat = score.masked_fill(barred, -math.inf).flatten(1)
-            k = torch.minimum(self.counts(c, group, ks, chosen), (~barred).flatten(1).sum(dim=1) - 1).clamp(min=0)
+            k = torch.minimum(self.counts(c, i, ks, chosen), (~barred).flatten(1).sum(dim=1) - 1).clamp(min=0)
             ks.append(k)
             top = flat.topk(int(k.max()) + 1, dim=1).values.clamp(min=-1e4)  # (N, kmax + 1), largest first
             above = top.gather(1, (k - 1).clamp(min=0)[:, None]).squeeze(1)
@@ -165,7 +170,7 @@ class PlacementHeads(nn.Module):
             drawn = level[:, None] + self.offset[i] + margin[:, None] + (mine - mine.logsumexp(dim=1, keepdim=True))
             out[:, ids] = drawn.masked_fill(~self.inside, 0.0)
             new = margin > 0
-            ids_t = torch.tensor(ids, device=logits.device)
+            ids_t = getattr(self, f"ids_{i}")
             chosen = torch.where(new, ids_t[mine.argmax(dim=1)], chosen)
             taken = taken | new
         return out
