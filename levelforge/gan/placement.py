@@ -148,7 +148,8 @@ class PlacementHeads(nn.Module):
         for i, group in enumerate(self.groups):
             ids = list(group.ids)
             mine = logits[:, ids]  # (N, |ids|, S, S)
-            score = mine.logsumexp(dim=1) + gumbel[:, i]  # (N, S, S): a cell's draw, whichever id it holds
+            either = mine.logsumexp(dim=1)  # (N, S, S)
+            score = either + gumbel[:, i]  # (N, S, S): a cell's draw, whichever id it holds
             barred = taken if group.on_border else taken | self.ring
             flat = score.masked_fill(barred, -math.inf).flatten(1)
             k = torch.minimum(self.counts(c, i, ks, chosen), (~barred).flatten(1).sum(dim=1) - 1).clamp(min=0)
@@ -167,7 +168,7 @@ class PlacementHeads(nn.Module):
             sharp = self.log_sharpness[i].exp()
             margin = torch.where(barred, -sharp, sharp * (soft + (exact - soft).detach()))  # (N, S, S)
             # a drawn cell holds the group's likeliest id there: the ids' log-softmax, at most log |ids| below
-            drawn = level[:, None] + self.offset[i] + margin[:, None] + (mine - mine.logsumexp(dim=1, keepdim=True))
+            drawn = level[:, None] + self.offset[i] + margin[:, None] + (mine - either[:, None])
             out[:, ids] = drawn.masked_fill(~self.inside, 0.0)
             new = margin > 0
             ids_t = getattr(self, f"ids_{i}")
