@@ -51,8 +51,14 @@ def _fmt(v: Any) -> Any:
 
 
 class Progress:
-    def __init__(self, total: int, label: str = "", stream: TextIO | None = None, enabled: bool = True) -> None:
+    """A one-line progress bar on stderr (a line per tenth when stderr is not a
+    terminal). ``seconds``: the run also stops after this much wall time, so
+    the bar shows whichever of steps and time is further along."""
+
+    def __init__(self, total: int, label: str = "", stream: TextIO | None = None, enabled: bool = True,
+                 seconds: float = 0.0) -> None:
         self.total = max(1, int(total))
+        self.seconds = float(seconds)
         self.label = label
         self.stream = stream or sys.stderr
         self.enabled = enabled
@@ -64,8 +70,10 @@ class Progress:
     def update(self, done: int, note: str = "") -> None:
         if not self.enabled:
             return
-        frac = min(1.0, done / self.total)
         now = time.perf_counter()
+        frac = min(1.0, done / self.total)
+        if self.seconds > 0:
+            frac = max(frac, min(1.0, (now - self.t0) / self.seconds))
         if self.tty:
             if now - self._last_draw < 0.25 and frac < 1.0:
                 return

@@ -63,3 +63,18 @@ def test_bench_gan_split_keeps_a_held_out_part():
     train, held = bench_gan.split(list(range(30)), 10, seed=0)
     assert len(train) == 20 and len(held) == 10 and sorted(train + held) == list(range(30))
     assert bench_gan.split(list(range(15)), 10, seed=0) == (list(range(15)), [])  # too small to split
+
+
+def test_bench_dqn_update_times_the_learners_update_on_cpu(capsys, monkeypatch):
+    import json
+
+    import bench_dqn_update
+
+    monkeypatch.setattr(sys, "argv", ["bench_dqn_update.py", "--network", "minatar", "--batch", "8",
+                                      "--device", "cpu", "--updates", "3", "--repeats", "2"])
+    bench_dqn_update.main()
+    out = json.loads(capsys.readouterr().out)
+    r = out["results"]
+    assert set(r) == {"batch8_eager"}  # no graph without a GPU
+    assert len(r["batch8_eager"]["ms_blocks"]) == 2 and r["batch8_eager"]["ms_per_update"] > 0
+    assert r["batch8_eager"]["captured"] is False

@@ -102,11 +102,12 @@ def make_vector(env_id: str, num_envs: int, asynchronous: bool = False) -> gym.v
 
 
 #: Atari in minutes on one GPU: 16 environments stepping in subprocesses while
-#: the GPU trains (one update of 256 per vector step: 16 samples per agent step,
-#: twice Nature's replay ratio, at ten times its update rate), a fresher buffer,
-#: epsilon down to 0.01 within the first 250k steps. With ``max_seconds`` the
-#: step count is a horizon for the epsilon schedule rather than a goal.
-ATARI_GPU = dict(steps=5_000_000, num_envs=16, batch_size=256, train_every=16, lr=2e-4, buffer_size=500_000,
+#: the GPU trains (two updates of 256 per vector step, each replayed as a CUDA
+#: graph: 32 samples per agent step, four times Nature's replay ratio), a
+#: fresher buffer, epsilon down to 0.01 within the first 250k steps. With
+#: ``max_seconds`` the step count is a horizon for the epsilon schedule rather
+#: than a goal. Pong: +14.1 after 7.2 minutes on an H200 (docs/benchmarks.md).
+ATARI_GPU = dict(steps=5_000_000, num_envs=16, batch_size=256, train_every=8, lr=2e-4, buffer_size=500_000,
                  learning_starts=20_000, target_every=1_000, eps_fraction=0.05, log_every=100_000)
 PRESETS = ("standard", "gpu")
 
@@ -146,10 +147,11 @@ def benchmark_agent(config: DQNConfig, env: gym.vector.VectorEnv, env_id: str) -
 
 
 def evaluate(agent: Agent, env_id: str, episodes: int = 10, epsilon: float = 0.001, seed: int = 10_000,
-             max_steps: int = 108_000) -> list[float]:
+             max_steps: int = 108_000, asynchronous: bool = False) -> list[float]:
     """Returns of ``episodes`` full evaluation episodes (the game's own ends
-    and rewards), played in parallel, epsilon-greedy."""
-    env = make_vector(env_id, episodes)
+    and rewards), played in parallel, epsilon-greedy (``asynchronous``: each
+    in a subprocess)."""
+    env = make_vector(env_id, episodes, asynchronous)
     rng = np.random.default_rng(seed)
     obs, _ = env.reset(seed=seed)
     total = np.zeros(episodes)

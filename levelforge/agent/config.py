@@ -51,6 +51,9 @@ class DQNConfig(Settings):
     #: where stored observations live: "host" (numpy, host memory), "device" (torch tensors on the
     #: training device), "auto" (the GPU's memory when training on one, else host)
     replay_device: str = "auto"
+    #: on a GPU, capture the gradient step as a CUDA graph and replay it (cudagraph.py): several times
+    #: faster for small networks; not with prioritized replay or demonstrations
+    cuda_graph: bool = True
 
     # -- demonstrations (see demos.py) ---------------------------------------------------
     demo_fraction: float = 0.0  #: share of each batch drawn from demonstrations (when the learner is given some)

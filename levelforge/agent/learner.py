@@ -29,6 +29,7 @@ from __future__ import annotations
 import copy
 import math
 import time
+import warnings
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -38,8 +39,9 @@ import torch
 from gymnasium.vector import AutoresetMode
 from torch.nn import functional as F
 
+from .cudagraph import CapturedStep
 from .policy import Agent, pick_device
-from .replay import ReplayBuffer, Sample
+from .replay import ReplayBuffer, Sample, to_device
 from ..runlog import Progress, RunLog
 
 
@@ -74,7 +76,12 @@ def replay_device(cfg, device: torch.device) -> torch.device | None:
 class QUpdate:
     """The gradient step: online and target networks, optimiser, replay
     (and demonstrations). ``update(step)`` does one step and returns its loss
-    as a tensor on the device (reading it would wait for the GPU)."""
+    as a tensor on the device (reading it would wait for the GPU).
+
+    On a GPU (``config.cuda_graph``, without prioritized replay or
+    demonstrations) the step after sampling is captured as a CUDA graph and
+    replayed (:mod:`levelforge.agent.cudagraph`); where capture fails, it
+    warns and goes on eagerly."""
 
     def __init__(self, agent: Agent, buffer: ReplayBuffer, demos: ReplayBuffer | None, device: torch.device) -> None:
         cfg = self.cfg = agent.config
@@ -83,13 +90,17 @@ class QUpdate:
         for p in self.target.parameters():
             p.requires_grad_(False)
         self._params, self._target_params = list(self.net.parameters()), list(self.target.parameters())
-        # the fused kernel does Adam's whole update in one pass (a quarter faster for small nets on CPU)
-        self.opt = torch.optim.Adam(self.net.parameters(), lr=cfg.lr, eps=cfg.adam_eps, fused=True)
         self.n_demo = int(round(cfg.batch_size * cfg.demo_fraction)) if demos is not None else 0
+        graphed = cfg.cuda_graph and device.type == "cuda" and not buffer.prioritized and demos is None
+        # the fused kernel does Adam's whole update in one pass (a quarter faster for small nets on CPU);
+        # capturable: its step counts live on the GPU, so a CUDA graph can replay it
+        self.opt = torch.optim.Adam(self.net.parameters(), lr=cfg.lr, eps=cfg.adam_eps, fused=True,
+                                    capturable=graphed)
+        self.captured = CapturedStep(self._step) if graphed else None
         self.updates = 0
 
     def _tensor(self, x) -> torch.Tensor:
-        return torch.as_tensor(x, device=self.device)
+        return to_device(x, self.device)
 
     def batch(self, beta: float, demos_only: bool = False) -> tuple[Sample, np.ndarray]:
         """A batch (the agent's rows first, then the demo rows) and the agent rows' leaf ids."""
@@ -105,22 +116,49 @@ class QUpdate:
 
     def update(self, step: int, demos_only: bool = False) -> torch.Tensor:
         """One gradient step; ``demos_only``: on demonstrations alone (DQfD's pre-training)."""
-        cfg, net = self.cfg, self.net
+        cfg = self.cfg
         beta = cfg.per_beta_start + (1.0 - cfg.per_beta_start) * min(1.0, step / max(1, cfg.steps))
         s, own = self.batch(beta, demos_only)
-        o, o2, a = self._tensor(s.obs), self._tensor(s.next_obs), self._tensor(s.actions)
+        inputs = [self._tensor(x) for x in (s.obs, s.next_obs, s.actions, s.returns, s.discounts, s.weights)]
+        n_demo = cfg.batch_size if demos_only else self.n_demo
+        if self.captured is not None:
+            loss, td = self._replay(inputs)
+        else:
+            loss, td = self._step(*inputs, n_demo=n_demo)
+        if self.buffer.prioritized and len(own):
+            self.buffer.update_priorities(own, td[: len(own)].abs().cpu().numpy())
+        self.updates += 1
+        self._move_target()
+        return loss
+
+    def _replay(self, inputs: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        try:
+            loss, td = self.captured(*inputs)
+        except RuntimeError as e:
+            if self.captured.captured:
+                raise
+            warnings.warn(f"capturing the DQN update as a CUDA graph failed; training on without it: {e}",
+                          stacklevel=3)
+            self.captured = None
+            return self._step(*inputs)
+        return loss.clone(), td
+
+    def _step(self, o: torch.Tensor, o2: torch.Tensor, a: torch.Tensor, returns: torch.Tensor,
+              discounts: torch.Tensor, weights: torch.Tensor, n_demo: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+        """Loss, backward pass, clipping and Adam on one batch; the loss and
+        TD errors, detached. The last ``n_demo`` rows are demonstrations."""
+        cfg, net = self.cfg, self.net
         with torch.no_grad():
             if cfg.double:
                 best = net(o2).argmax(dim=1, keepdim=True)
                 q2 = self.target(o2).gather(1, best).squeeze(1)
             else:
                 q2 = self.target(o2).max(dim=1).values
-            y = self._tensor(s.returns) + self._tensor(s.discounts) * q2
+            y = returns + discounts * q2
         q_all = net(o)
         q = q_all.gather(1, a[:, None]).squeeze(1)
         per = F.huber_loss(q, y, reduction="none", delta=cfg.huber_delta)
-        loss = (self._tensor(s.weights) * per).mean()
-        n_demo = cfg.batch_size if demos_only else self.n_demo
+        loss = (weights * per).mean()
         if n_demo and cfg.demo_margin > 0:
             # DQfD's large margin: max_a [Q(s, a) + m * (a != a_demo)] - Q(s, a_demo) on the demo rows
             qd, ad = q_all[-n_demo:], a[-n_demo:]
@@ -129,14 +167,9 @@ class QUpdate:
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         if cfg.max_grad_norm > 0:
-            torch.nn.utils.clip_grad_norm_(net.parameters(), cfg.max_grad_norm, foreach=True)
+            torch.nn.utils.clip_grad_norm_(self._params, cfg.max_grad_norm, foreach=True)
         self.opt.step()
-        if self.buffer.prioritized and len(own):
-            td = (q - y).detach()[: len(own)]
-            self.buffer.update_priorities(own, td.abs().cpu().numpy())
-        self.updates += 1
-        self._move_target()
-        return loss.detach()
+        return loss.detach(), (q - y).detach()
 
     def _move_target(self) -> None:
         cfg = self.cfg
@@ -217,7 +250,7 @@ def train(
     overlap = hasattr(env, "step_async") and hasattr(env, "step_wait")
 
     log = RunLog(log_path)
-    bar = Progress(cfg.steps, label, enabled=progress)
+    bar = Progress(cfg.steps, label, enabled=progress, seconds=cfg.max_seconds)
     episodes = Episodes(n_envs, cfg.window)
     losses: deque[torch.Tensor] = deque(maxlen=100)
     prev_done = np.zeros(n_envs, dtype=bool)

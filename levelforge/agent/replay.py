@@ -48,6 +48,17 @@ from .sumtree import SumTree
 Obs = np.ndarray | torch.Tensor
 
 
+def to_device(x: Obs, device: torch.device) -> torch.Tensor:
+    """``x`` as a tensor on ``device``. Host arrays bound for a GPU are staged
+    in pinned memory and copied without blocking: the host goes on (sampling
+    the next batch, say) while the GPU works through what it was given."""
+    if torch.is_tensor(x):
+        return x.to(device, non_blocking=True)
+    if device.type == "cuda":
+        return torch.from_numpy(np.ascontiguousarray(x)).pin_memory().to(device, non_blocking=True)
+    return torch.as_tensor(x, device=device)
+
+
 class Sample(NamedTuple):
     obs: Obs  # (B, *obs_shape); a tensor on the buffer's device when it has one
     actions: np.ndarray  # (B,) int64
@@ -252,7 +263,7 @@ class ReplayBuffer:
         """Stored frames at ``(rows, cols)`` (same shapes), gathered where they live."""
         if self.device is None:
             return self.frames[rows, cols]
-        flat = torch.from_numpy(np.ascontiguousarray(rows * self.E + cols)).to(self.device)
+        flat = to_device(rows * self.E + cols, self.device)
         return self.frames.view(self.T * self.E, *self.frames.shape[2:])[flat]
 
     def _unpack(self, stored: Obs) -> Obs:

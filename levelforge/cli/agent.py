@@ -232,11 +232,13 @@ def atari_train(env_id: str, steps: int | None, minutes: float | None, variant: 
                f"log: {log_file}", err=True)
     result = run_training(agent, env, log_path=log_file, progress=not quiet, label=env_id)
     env.close()
+    save_agent(agent, out)  # kept, whatever happens while evaluating
     if eval_episodes:
-        returns = evaluate(agent, env_id, eval_episodes, seed=seed + 10_000)
+        click.echo(f"evaluating: {eval_episodes} full episodes", err=True)
+        returns = evaluate(agent, env_id, eval_episodes, seed=seed + 10_000, asynchronous=asynchronous)
         agent.stats["eval_returns"] = returns
         agent.stats["eval_mean_return"] = statistics.fmean(returns)
-    save_agent(agent, out)
+        save_agent(agent, out)
     st = agent.stats
     click.echo(f"saved {out}: {st['steps']:,} steps in {st['seconds']:.0f}s ({st['steps_per_s']:.0f} steps/s); "
                f"training return (last {cfg.window} episodes) {st['mean_return']:.2f}", err=as_json)

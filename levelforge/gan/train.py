@@ -192,7 +192,7 @@ def train_gan(
         return torch.randn(cfg.batch_size, cfg.latent, generator=gen).to(device)
 
     log = RunLog(log_path, LOG_FIELDS)
-    bar = Progress(cfg.steps, f"training {game} GAN", enabled=progress)
+    bar = Progress(cfg.steps, f"training {game} GAN", enabled=progress, seconds=cfg.max_seconds)
     t0 = time.perf_counter()
     deadline = t0 + cfg.max_seconds if cfg.max_seconds > 0 else math.inf
     sums: dict[str, float] = {}
