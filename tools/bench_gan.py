@@ -101,7 +101,8 @@ def bench_game(key: str, n: int, minutes: float, steps: int, corpus_size: int, s
     _bench.log(f"{key}: training a GAN on {len(train_part):,} levels ({minutes:g} min at most)")
     gan = train_gan(train_part, cfg, progress=True)
     if save_dir is not None:
-        save_gan(gan, save_dir / f"{key}-gan.pt")
+        # Boxoban and GVGAI levels may not be redistributed: their models keep only the levels' hashes
+        save_gan(gan, save_dir / f"{key}-gan.pt", corpus="grids" if key == "dungeon" else "ids")
     gen = GANGenerator(gan)
     out: dict = {"game": game, "corpus": source, "corpus_levels": len(levels), "train_levels": len(train_part),
                  "held_out_levels": len(held), "gan_config": cfg.to_dict(), "gan_train": gan.stats}

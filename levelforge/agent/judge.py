@@ -37,6 +37,8 @@ class LevelScore:
     success_rate: float  #: share of episodes won
     mean_return: float
     mean_steps: float
+    actions: list[int] | None = None  #: with ``record``: the first episode's moves
+    won_first: bool | None = None  #: with ``record``: whether that episode was won
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -53,10 +55,11 @@ class Judge:
         self.veto_revisits = veto_revisits  #: with a shield: no going back to a state the episode has been in
 
     def evaluate(self, levels: Sequence[Level], episodes: int = 1, epsilon: float = 0.0, seed: int = 0,
-                 on_step: Callable[[State, State], None] | None = None) -> list[LevelScore]:
+                 on_step: Callable[[State, State], None] | None = None, record: bool = False) -> list[LevelScore]:
         """One :class:`LevelScore` per level, in order. ``on_step(before,
         after)``, for analysis: called after every step with the states of
-        the batch (one chunk of levels) before and after it."""
+        the batch (one chunk of levels) before and after it. ``record``: keep
+        each level's first episode's moves (a replay)."""
         if episodes < 1:
             raise ValueError("episodes must be >= 1")
         if not 0.0 <= epsilon <= 1.0:
@@ -71,11 +74,12 @@ class Judge:
         per_chunk = max(1, CHUNK_ROWS // episodes)
         out: list[LevelScore] = []
         for i in range(0, len(levels), per_chunk):
-            out += self._chunk(engine, levels[i : i + per_chunk], episodes, epsilon, rng, on_step)
+            out += self._chunk(engine, levels[i : i + per_chunk], episodes, epsilon, rng, on_step, record)
         return out
 
     def _chunk(self, engine: Engine, levels: list[Level], episodes: int, epsilon: float,
-               rng: np.random.Generator, on_step: Callable[[State, State], None] | None) -> list[LevelScore]:
+               rng: np.random.Generator, on_step: Callable[[State, State], None] | None,
+               record: bool = False) -> list[LevelScore]:
         rows = [lv for lv in levels for _ in range(episodes)]
         states = engine.load(rows, size=board_size(levels, engine.spec))
         n = len(states)
@@ -86,6 +90,7 @@ class Judge:
         steps = np.zeros(n, dtype=np.int64)
         actions = np.zeros(n, dtype=np.int64)
         shield = Shield(engine, n, self.shield, self.veto_revisits) if self.shield else None
+        moves: list[np.ndarray] = []  # with record: each step's action of every level's first episode
         if shield is not None:
             shield.visit(states, np.arange(n))
         for _ in range(limit):
@@ -108,10 +113,14 @@ class Judge:
                 on_step(before, states)
             returns[live] += reward[live]
             steps[live] += 1
+            if record:
+                moves.append(actions[:: episodes].astype(np.int16))
         won = (states.status == State.WON).reshape(len(levels), episodes)
         ret = returns.reshape(len(levels), episodes)
         st = steps.reshape(len(levels), episodes)
+        played = np.stack(moves, axis=1) if moves else np.zeros((len(levels), 0), dtype=np.int16)
         return [
-            LevelScore(lv.name or lv.id, episodes, float(won[k].mean()), float(ret[k].mean()), float(st[k].mean()))
+            LevelScore(lv.name or lv.id, episodes, float(won[k].mean()), float(ret[k].mean()), float(st[k].mean()),
+                       played[k, : st[k, 0]].tolist() if record else None, bool(won[k, 0]) if record else None)
             for k, lv in enumerate(levels)
         ]

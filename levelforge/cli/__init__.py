@@ -5,10 +5,11 @@ folder) print one line on stderr and exit with status 2.
 
 - :mod:`.app`: the root group, shared helpers, and the level commands;
 - :mod:`.gan`: ``train gan``, ``sample``;
-- :mod:`.agent`: ``train agent``, ``evaluate-agent``, ``atari train``.
+- :mod:`.agent`: ``train agent``, ``evaluate-agent``, ``atari train``;
+- :mod:`.forge`: ``generate`` (the main job), ``runs``, ``levels``.
 """
 
-from . import agent, gan  # noqa: F401  (registers their commands)
+from . import agent, forge, gan  # noqa: F401  (registers their commands)
 from .app import main
 
 __all__ = ["main"]

@@ -22,10 +22,13 @@ from .app import GAME_OPTION, Fail, _game, _guard, main, train
 @click.option("--device", default="cpu", show_default=True, type=click.Choice(["cpu", "cuda", "auto"]))
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
               help="Any other training setting (GANConfig), e.g. --set latent=64 --set n_critic=3 (repeatable).")
+@click.option("--keep-corpus", default="grids", show_default=True, type=click.Choice(["grids", "ids", "none"]),
+              help="What the model file keeps of the training levels, for novelty (levelforge generate): the "
+              "grids, only their hashes (for data that may not be redistributed), or nothing.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress line.")
 @_guard
 def train_gan_cmd(game: str, corpus: tuple[str, ...], steps: int, minutes: float | None, seed: int, out: str,
-                  log_path: str | None, device: str, overrides: tuple[str, ...], quiet: bool) -> None:
+                  log_path: str | None, device: str, overrides: tuple[str, ...], keep_corpus: str, quiet: bool) -> None:
     """Train a level GAN on a corpus of GAME levels.
 
     A conditional DCGAN trained with WGAN-GP (docs/gan.md): it learns to make
@@ -50,7 +53,7 @@ def train_gan_cmd(game: str, corpus: tuple[str, ...], steps: int, minutes: float
     out_path = Path(out)
     log = Path(log_path) if log_path else out_path.with_suffix(".csv")
     gan = train_gan(levels, cfg, log_path=log, progress=not quiet)
-    save_gan(gan, out_path)
+    save_gan(gan, out_path, corpus=keep_corpus)
     st = gan.stats
     note = " (stopped early)" if st["interrupted"] else ""
     left = f"; left out {st['left_out_other_sizes']} levels of other sizes" if st["left_out_other_sizes"] else ""

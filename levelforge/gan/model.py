@@ -40,6 +40,16 @@ class LevelGAN:
     critic: LevelCritic | None = None
     config: dict[str, Any] = field(default_factory=dict)
     stats: dict[str, Any] = field(default_factory=dict)
+    #: the training levels' grids ``(N, height, width) uint8`` (novelty is measured against them), when kept
+    corpus: np.ndarray | None = None
+    #: the training levels' content hashes (kept where the grids themselves may not be shipped)
+    corpus_ids: tuple[str, ...] = ()
+
+    def training_levels(self) -> list[Level]:
+        """The training levels this model file keeps (empty when it keeps only their hashes)."""
+        if self.corpus is None:
+            return []
+        return [Level(self.game, g, f"{self.game}_train_{i}") for i, g in enumerate(self.corpus)]
 
     @classmethod
     def create(cls, game: str, height: int, width: int, size: int, latent: int, net_width: int,

@@ -28,9 +28,17 @@ class GANFileError(LevelforgeError):
     """A GAN model file that cannot be used."""
 
 
-def save_gan(gan: LevelGAN, path: str | Path, with_critic: bool = True) -> Path:
+CORPUS_KEPT = ("grids", "ids", "none")
+
+
+def save_gan(gan: LevelGAN, path: str | Path, with_critic: bool = True, corpus: str = "grids") -> Path:
     """Write ``gan`` to ``path`` atomically (a crash leaves no half file);
-    ``with_critic=False`` keeps only what sampling needs (half the size)."""
+    ``with_critic=False`` keeps only what sampling needs (half the size).
+    ``corpus``: what the file keeps of the training levels, for novelty:
+    their ``grids`` (and hashes), their ``ids`` alone (for data that may not
+    be redistributed, such as Boxoban), or ``none``."""
+    if corpus not in CORPUS_KEPT:
+        raise ValueError(f"corpus must be one of {', '.join(CORPUS_KEPT)}, got {corpus!r}")
     blob = {
         "format": FORMAT,
         "version": VERSION,
@@ -48,6 +56,9 @@ def save_gan(gan: LevelGAN, path: str | Path, with_critic: bool = True) -> Path:
         "generator": {k: v.detach().cpu() for k, v in gan.generator.state_dict().items()},
         "critic": ({k: v.detach().cpu() for k, v in gan.critic.state_dict().items()}
                    if with_critic and gan.critic is not None else None),
+        "corpus": (torch.from_numpy(np.ascontiguousarray(gan.corpus, dtype=np.uint8))
+                   if corpus == "grids" and gan.corpus is not None else None),
+        "corpus_ids": list(gan.corpus_ids) if corpus != "none" else [],
     }
     return save_atomically(blob, path)
 
@@ -90,6 +101,12 @@ def load_gan(path: str | Path, game: str | None = None, device: str | torch.devi
     except (KeyError, RuntimeError, ValueError, TypeError) as e:
         raise GANFileError(f"{p}: damaged GAN model file ({str(e).splitlines()[0][:120]})") from None
     gan.stats = dict(blob.get("stats") or {})
+    if blob.get("corpus") is not None:
+        grids = blob["corpus"].numpy()
+        if grids.ndim != 3 or grids.shape[1:] != (gan.height, gan.width):
+            raise GANFileError(f"{p}: damaged GAN model file (training levels of shape {tuple(grids.shape)})")
+        gan.corpus = grids
+    gan.corpus_ids = tuple(str(x) for x in blob.get("corpus_ids") or ())
     gan.generator.to(device).eval()
     if gan.critic is not None:
         gan.critic.to(device)

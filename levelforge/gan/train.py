@@ -144,10 +144,14 @@ def train_gan(
     log_path=None,
     progress: bool = True,
     on_log: Callable[[dict[str, Any]], None] | None = None,
+    resume: LevelGAN | None = None,
 ) -> LevelGAN:
     """Train a GAN on ``corpus`` (levels of one game; its most common size is
     used). Ctrl-C stops early and still returns what was learned
-    (``stats["interrupted"]``)."""
+    (``stats["interrupted"]``). ``resume``: fine-tune this GAN (with its
+    critic; the same game and level size) instead of starting afresh, as the
+    bootstrapping loop does; the structure terms then apply in full from the
+    first step."""
     cfg = cfg or GANConfig()
     levels, dropped = training_levels(corpus)
     game = load_game(levels[0].game).name
@@ -162,6 +166,19 @@ def train_gan(
     scale = np.maximum(1, counts.max(axis=0)).astype(np.float32) if counts.size else np.zeros(0, np.float32)
     gan = LevelGAN.create(game, h, w, size, cfg.latent, cfg.width, feature_names(game), scale, counts,
                           config=cfg.to_dict())
+    if resume is not None:
+        if resume.critic is None:
+            raise GANTrainingError("fine-tuning needs the model's critic (a model file saved with it)")
+        if (resume.game, resume.height, resume.width) != (game, h, w) or resume.latent != cfg.latent:
+            raise GANTrainingError(f"cannot fine-tune a {resume.game} {resume.height}x{resume.width} GAN on "
+                                   f"{game} {h}x{w} levels (or with another latent size)")
+        scale = resume.cond_scale  # the networks learned this scale: keep it
+        gan = LevelGAN.create(game, h, w, resume.size, resume.latent, resume.net_width, resume.cond_names, scale,
+                              counts, config=cfg.to_dict())
+        gan.generator.load_state_dict(resume.generator.state_dict())
+        gan.critic.load_state_dict(resume.critic.state_dict())
+    gan.corpus = np.stack([lv.grid for lv in levels]).astype(np.uint8)  # what novelty is measured against
+    gan.corpus_ids = tuple(lv.id for lv in levels)
     gan.generator.to(device).train()
     critic = gan.critic.to(device).train()
     real_all = encode(levels, len(spec.tiles), size).to(device)
@@ -226,7 +243,7 @@ def train_gan(
             # the decisive terms grow from 0 over the first half of the run: applied from the start,
             # they fix each object to whichever cell an untrained generator happens to favour
             done = max(step / cfg.steps, (time.perf_counter() - t0) / cfg.max_seconds if cfg.max_seconds else 0.0)
-            sure = min(1.0, 2.0 * done)
+            sure = 1.0 if resume is not None else min(1.0, 2.0 * done)
             s_pen, f_gap = structure(inside, sure).mean(), feature_gap(inside, c, sure).mean()
             seek = mode_seeking(inside[:, objects], z, half)
             unreached = reach(inside).mean() if cfg.reach_weight else torch.zeros(())

@@ -1,0 +1,34 @@
+"""The shipped models: ``assets/models/<game>-gan.pt`` and ``<game>-agent.pt``.
+
+Made by ``tools/train_defaults.py``, each with a model card (``.md``) beside
+it. ``levelforge generate`` with no model options uses these, and
+:data:`DEFAULT_GAME` when no game is named.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..paths import assets_dir
+
+DEFAULT_GAME = "dungeon"
+
+
+def models_dir() -> Path:
+    return assets_dir() / "models"
+
+
+def default_generator(game: str) -> Path | None:
+    p = models_dir() / f"{game}-gan.pt"
+    return p if p.is_file() else None
+
+
+def default_agent(game: str) -> Path | None:
+    p = models_dir() / f"{game}-agent.pt"
+    return p if p.is_file() else None
+
+
+def shipped() -> dict[str, dict[str, Path | None]]:
+    """Every game with a shipped model: its generator and agent files (None where absent)."""
+    games = sorted({p.name.rsplit("-", 1)[0] for p in models_dir().glob("*-*.pt")}) if models_dir().is_dir() else []
+    return {g: {"generator": default_generator(g), "agent": default_agent(g)} for g in games}
