@@ -10,7 +10,8 @@
 - ``agreement``: the agent judge against the solver on ``--candidates`` raw
   GAN samples (every structurally sound one): how often "the agent wins"
   and "the solver says playable" agree, with precision and recall of the
-  former for the latter.
+  former for the latter; for the network alone (shield 0) and as the forge
+  plays it (shield 1, ``levelforge generate --shield``).
 
     python tools/bench_forge.py --game dungeon
 """
@@ -64,7 +65,7 @@ def check_folder(game: str, folder: Path, reference: list) -> dict:
     }
 
 
-def agreement(game: str, candidates: int, seed: int) -> dict:
+def agreement(game: str, candidates: int, seed: int, shields: tuple[int, ...] = (0, 1)) -> dict:
     gan = load_gan(default_generator(game))
     agent = load_agent(default_agent(game), game)
     levels = [lv for lv in GANGenerator(gan).sample(candidates, seed) if not check_level(lv)]
@@ -72,22 +73,21 @@ def agreement(game: str, candidates: int, seed: int) -> dict:
     t = time.perf_counter()
     solvable = [solver.solve(lv).solved for lv in levels]
     solve_secs = time.perf_counter() - t
-    t = time.perf_counter()
-    wins = [s.success_rate > 0 for s in Judge(agent).evaluate(levels)]
-    judge_secs = time.perf_counter() - t
-    tp = sum(w and s for w, s in zip(wins, solvable))
-    fp = sum(w and not s for w, s in zip(wins, solvable))
-    fn = sum(s and not w for w, s in zip(wins, solvable))
-    return {
-        "levels": len(levels),
-        "solver_playable": sum(solvable),
-        "agent_wins": sum(wins),
-        "agreement": sum(w == s for w, s in zip(wins, solvable)) / len(levels),
-        "precision": tp / (tp + fp) if tp + fp else None,
-        "recall": tp / (tp + fn) if tp + fn else None,
-        "solve_seconds": solve_secs,
-        "judge_seconds": judge_secs,
-    }
+    out = {"levels": len(levels), "solver_playable": sum(solvable), "solve_seconds": solve_secs}
+    for k in shields:  # the network alone, and with the forge's default shield
+        t = time.perf_counter()
+        wins = [s.success_rate > 0 for s in Judge(agent, shield=k).evaluate(levels)]
+        tp = sum(w and s for w, s in zip(wins, solvable))
+        fp = sum(w and not s for w, s in zip(wins, solvable))
+        fn = sum(s and not w for w, s in zip(wins, solvable))
+        out[f"shield_{k}"] = {
+            "agent_wins": sum(wins),
+            "agreement": sum(w == s for w, s in zip(wins, solvable)) / len(levels),
+            "precision": tp / (tp + fp) if tp + fp else None,
+            "recall": tp / (tp + fn) if tp + fn else None,
+            "judge_seconds": time.perf_counter() - t,
+        }
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -121,11 +121,12 @@ def main(argv: list[str] | None = None) -> int:
     if default_agent(args.game) is not None:
         _bench.log(f"agreement: {args.candidates} raw samples, solver and agent")
         results["agreement"] = agreement(args.game, args.candidates, args.seed + 1)
-        measured["agreement"] = results["agreement"]["agreement"]
+        measured["agreement"] = results["agreement"]["shield_1"]["agreement"]  # the forge's default judge
     notes = ["generate seconds: wall time of a fresh `python -m levelforge.cli generate` process, from outside",
              "solved/distinct/novel: the kept levels checked again by this tool (novel: >= 5 tiles from every "
              "training level the model file keeps, and the game's shipped levels)",
-             "agreement: share of sound raw samples where 'agent wins' equals 'solver finds a plan'"]
+             "agreement: share of sound raw samples where 'agent wins' equals 'solver finds a plan'; measured: "
+             "with shield 1, as levelforge generate judges"]
     higher = {f"{args.game}_generate_seconds": False}
     _bench.report("bench_forge", vars(args), notes, results, TARGETS, measured, higher)
     return 0

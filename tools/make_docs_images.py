@@ -1,8 +1,10 @@
-"""Draw the pictures used by README.md and docs/ from the shipped levels.
+"""Draw the pictures used by README.md and docs/ from the shipped levels and models.
 
     python tools/make_docs_images.py            # writes docs/images/*.png
 
-Deterministic: the same levels give the same files.
+``generate.png``: the contact sheet of ``levelforge generate --n 20 --seed 0``
+with the shipped dungeon models (the run's own ``sheet.png``, 10 columns).
+Deterministic: the same levels and models give the same files.
 """
 
 from __future__ import annotations
@@ -35,7 +37,23 @@ def main() -> None:
         rows.append(sheet)
         print(f"{game}: {', '.join(lv.name for lv in chosen)}", file=sys.stderr)
     write_png(OUT / "games.png", contact_sheet(rows, columns=1, pad=6))
+    generated()
     print(f"wrote {OUT}", file=sys.stderr)
+
+
+def generated(n: int = 20, seed: int = 0) -> None:
+    """The forge's sheet of ``n`` levels from the shipped dungeon models."""
+    from levelforge.agent import load_agent
+    from levelforge.forge import forge
+    from levelforge.forge.defaults import default_agent, default_generator
+    from levelforge.forge.output import sheet
+    from levelforge.gan import GANGenerator, load_gan
+
+    gan = load_gan(default_generator("dungeon"))
+    corpus = gan.training_levels() + read_levels(game_levels_dir(load_game("dungeon")), "dungeon")
+    result = forge(GANGenerator(gan), n, corpus=corpus, agent=load_agent(default_agent("dungeon"), "dungeon"),
+                   seed=seed)
+    write_png(OUT / "generate.png", sheet(result.selected))
 
 
 if __name__ == "__main__":

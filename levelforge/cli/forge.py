@@ -55,15 +55,15 @@ def _stage_reporter(quiet: bool):
               help="The game to make levels for (default: dungeon, or the generator's game).")
 @click.option("--n", "n", default=50, show_default=True, type=click.IntRange(1), help="Levels to keep.")
 @click.option("--candidates", "-k", type=click.IntRange(1),
-              help="Levels to draw from the generator and judge (default: 4 x N).")
+              help="Levels to draw from the generator and judge (default: 3 x N).")
 @click.option("--seed", default=0, show_default=True, type=int, help="The same seed gives the same levels.")
 @click.option("--generator", "generator_path", type=click.Path(dir_okay=False),
               help="A GAN model file (levelforge train gan). Default: the game's shipped model (assets/models).")
 @click.option("--agent", "agent_path", type=click.Path(dir_okay=False),
               help="A DQN agent file (levelforge train agent). Default: the game's shipped agent.")
-@click.option("--judge", default="both", show_default=True, type=click.Choice(["solver", "agent", "both"]),
+@click.option("--judge", default=None, type=click.Choice(["solver", "agent", "both"]),
               help="The playability gate: the exact solver, the agent (for games without a solver), or the "
-              "solver's gate with the agent's play scored too.")
+              "solver's gate with the agent's play scored too.  [default: both, or solver when there is no agent]")
 @click.option("--corpus", multiple=True, type=click.Path(exists=True),
               help="Training levels to measure novelty against (default: those the model file keeps, plus the "
               "game's shipped levels).")
@@ -71,6 +71,9 @@ def _stage_reporter(quiet: bool):
 @click.option("--no-repair", is_flag=True, help="Judge the raw samples: no border or duplicate-tile repairs.")
 @click.option("--max-nodes", default=200_000, show_default=True, type=click.IntRange(1),
               help="The solver's budget per level (states); a level over it counts as not playable.")
+@click.option("--shield", default=1, show_default=True, type=click.IntRange(0),
+              help="The agent plays with the rules engine vetoing moves that lose within K steps and revisits of "
+              "states (0: the network alone).")
 @click.option("--out", "-o", type=click.Path(file_okay=False),
               help="The run folder (default: levelforge-runs/run-<id>, <id> the archive's run number).")
 @click.option("--force", is_flag=True, help="Replace the files of an existing --out folder.")
@@ -80,8 +83,8 @@ def _stage_reporter(quiet: bool):
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines.")
 @_guard
 def generate(game: str | None, n: int, candidates: int | None, seed: int, generator_path: str | None,
-             agent_path: str | None, judge: str, corpus: tuple[str, ...], cond: tuple[str, ...], no_repair: bool,
-             max_nodes: int, out: str | None, force: bool, db: str, as_json: bool, quiet: bool) -> None:
+             agent_path: str | None, judge: str | None, corpus: tuple[str, ...], cond: tuple[str, ...], no_repair: bool,
+             max_nodes: int, shield: int, out: str | None, force: bool, db: str, as_json: bool, quiet: bool) -> None:
     """Make N playable, novel, varied levels: the GAN draws candidates, the
     solver and the agent play them, the best are kept (docs/forge.md).
 
@@ -97,6 +100,7 @@ def generate(game: str | None, n: int, candidates: int | None, seed: int, genera
     """
     from ..agent import load_agent
     from ..forge import Archive, LevelRecord, forge, write_run
+    from ..forge.pipeline import CANDIDATES_PER_LEVEL
     from ..forge.defaults import DEFAULT_GAME, default_agent, default_generator
     from ..gan import GANGenerator, load_gan, model_hash
     from ..level import read_levels
@@ -115,12 +119,16 @@ def generate(game: str | None, n: int, candidates: int | None, seed: int, genera
     gan = load_gan(generator_path, game)
     spec = _game(gan.game)
     agent = None
-    if judge != "solver":
-        if agent_path is None:
-            found = default_agent(spec.name)
-            if found is None:
-                raise Fail(f"no shipped agent for {spec.name}; give one with --agent, or use --judge solver")
+    if agent_path is None and judge != "solver":
+        found = default_agent(spec.name)
+        if found is not None:
             agent_path = str(found)
+        elif judge is not None:
+            raise Fail(f"no shipped agent for {spec.name}; give one with --agent, or use --judge solver")
+    judge = judge or ("both" if agent_path else "solver")
+    if judge == "solver":
+        agent_path = None  # not used: not recorded either
+    else:
         agent = load_agent(agent_path, spec.name)
     generator = GANGenerator(gan)
     try:
@@ -134,8 +142,8 @@ def generate(game: str | None, n: int, candidates: int | None, seed: int, genera
         reference = gan.training_levels() + (read_levels(shipped, spec) if shipped else [])
     gen_hash = model_hash(generator_path)
     agent_hash = model_hash(agent_path) if agent_path else None
-    settings = {"n": n, "candidates": candidates or 4 * n, "judge": judge, "cond": request, "repair": not no_repair,
-                "max_nodes": max_nodes, "generator": str(generator_path), "agent": agent_path}
+    settings = {"n": n, "candidates": candidates or CANDIDATES_PER_LEVEL * n, "judge": judge, "cond": request, "repair": not no_repair,
+                "max_nodes": max_nodes, "shield": shield, "generator": str(generator_path), "agent": agent_path}
     command = "levelforge " + " ".join(shlex.quote(a) for a in sys.argv[1:])
 
     with Archive(db) as archive:
@@ -143,7 +151,7 @@ def generate(game: str | None, n: int, candidates: int | None, seed: int, genera
         try:
             result = forge(generator, n, corpus=reference, training_ids=frozenset(gan.corpus_ids), agent=agent,
                            judge=judge, candidates=candidates, seed=seed, cond=request, repair=not no_repair,
-                           max_nodes=max_nodes, progress=_stage_reporter(quiet))
+                           max_nodes=max_nodes, shield=shield, progress=_stage_reporter(quiet))
             folder = Path(out) if out else Path("levelforge-runs") / f"run-{run_id}"
             write_run(folder, result.selected, gen_hash, seed, force=force)
             records = [

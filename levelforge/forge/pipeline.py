@@ -11,7 +11,9 @@ Stages, in order (each timed, each counted in :class:`ForgeResult`):
    same command gives the same levels on any machine), on every sound
    candidate (skipped with ``judge="agent"``);
 4. **judge**: the DQN agent plays every survivor at once, in one batched
-   engine (:class:`levelforge.agent.Judge`; skipped with ``judge="solver"``);
+   engine (:class:`levelforge.agent.Judge`; skipped with ``judge="solver"``),
+   greedily, with a one-step shield by default (the engine vetoes moves that
+   lose at once and revisits of states);
 5. **score** (:mod:`levelforge.forge.scores`) and **select**
    (:mod:`levelforge.forge.select`).
 
@@ -27,6 +29,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..constraints import check_level
+from ..game import load_game
 from ..generators.base import Generator
 from ..level import Level
 from ..metrics import nearest
@@ -35,6 +38,9 @@ from .scores import Scores, score
 from .select import select
 
 JUDGES = ("solver", "agent", "both")
+#: candidates drawn per level kept, by default: the shipped dungeon GAN's samples are 96% playable, so
+#: 3 x N leaves a short list of 2 x N comfortably (more candidates: more solver time)
+CANDIDATES_PER_LEVEL = 3
 
 
 @dataclass
@@ -94,37 +100,59 @@ def forge(
     cond: dict[str, Any] | None = None,
     repair: bool = True,
     max_nodes: int = 200_000,
+    shield: int = 1,
     pool_factor: float = 2.0,
     progress: Progress | None = None,
 ) -> ForgeResult:
-    """Draw ``candidates`` levels (default ``4 x n``), judge them, keep the best ``n``.
+    """Draw ``candidates`` levels (default ``CANDIDATES_PER_LEVEL x n``), judge them, keep the best ``n``.
 
     ``corpus``: the generator's training levels (novelty is the distance to
     them); ``training_ids``: content hashes of training levels not in
-    ``corpus`` (a copy of one has novelty 0); ``agent``: a tile-game :class:`~levelforge.agent.Agent` of the same
-    game (needed unless ``judge="solver"``)."""
+    ``corpus`` (a copy of one has novelty 0); ``agent``: a tile-game
+    :class:`~levelforge.agent.Agent` of the same game (needed unless
+    ``judge="solver"``); ``shield``: the agent plays with the rules engine
+    vetoing moves that lose within this many steps, and revisits of states
+    (:mod:`levelforge.agent.shield`; 0: the network alone)."""
     if judge not in JUDGES:
         raise ValueError(f"judge must be one of {', '.join(JUDGES)}, got {judge!r}")
     if n < 1:
         raise ValueError("n must be >= 1")
     if judge != "solver" and agent is None:
         raise ValueError(f"judge={judge!r} needs an agent")
-    total = candidates if candidates is not None else 4 * n
+    total = candidates if candidates is not None else CANDIDATES_PER_LEVEL * n
     if total < n:
         raise ValueError(f"candidates ({total}) must be at least n ({n})")
     report = progress or (lambda stage, done, of: None)
     secs: dict[str, float] = {}
 
-    t = time.perf_counter()
+    def timed(stage: str, fn, *args):
+        t = time.perf_counter()
+        out = fn(*args)
+        secs[stage] = time.perf_counter() - t
+        return out
+
+    pool = timed("draw", _draw, generator, total, seed, cond, report)
+    sound = timed("check", _check, pool, repair, judge)
+    judged = sound
+    if judge != "agent":
+        judged = timed("solve", _solve, generator.game, sound, max_nodes, report)
+    if judge != "solver" and judged:
+        timed("judge", _judge, agent, shield, judged, report)
+    selected = timed("score", _score_and_select, generator.game, sound, corpus, training_ids, judge, n, pool_factor)
+    return ForgeResult(selected, pool, secs)
+
+
+def _draw(generator: Generator, total: int, seed: int, cond, report: Progress) -> list[Candidate]:
     report("draw", 0, total)
     draw = generator.draw(total, seed, cond)
-    pool = [Candidate(lv, i, None if draw.latents is None else draw.latents[i],
+    report("draw", total, total)
+    return [Candidate(lv, i, None if draw.latents is None else draw.latents[i],
                       None if draw.cond is None else _cond_dict(generator, draw.cond[i]))
             for i, lv in enumerate(draw.levels)]
-    report("draw", total, total)
-    secs["draw"] = time.perf_counter() - t
 
-    t = time.perf_counter()
+
+def _check(pool: list[Candidate], repair: bool, judge: str) -> list[Candidate]:
+    """Repair, check, and mark exact duplicates; the sound, first-seen candidates."""
     first: dict[str, int] = {}
     for c in pool:
         if repair:
@@ -133,39 +161,38 @@ def forge(
         if c.problems:
             c.verdict = "malformed" if judge != "agent" else ""
             continue
-        c.duplicate_of = first.setdefault(c.level.id, c.index)
-        if c.duplicate_of == c.index:
-            c.duplicate_of = None
-    sound = [c for c in pool if not c.problems and c.duplicate_of is None]
-    secs["check"] = time.perf_counter() - t
+        seen = first.setdefault(c.level.id, c.index)
+        c.duplicate_of = None if seen == c.index else seen
+    return [c for c in pool if not c.problems and c.duplicate_of is None]
 
-    if judge != "agent":
-        t = time.perf_counter()
-        from ..solve import Solver
 
-        solver = Solver(generator.game, max_nodes=max_nodes, max_seconds=None)
-        for k, c in enumerate(sound):
-            sol = solver.solve(c.level)
-            c.verdict, c.plan = sol.verdict, sol.plan
-            report("solve", k + 1, len(sound))
-        secs["solve"] = time.perf_counter() - t
-        judged = [c for c in sound if c.verdict == "solved"]
-    else:
-        judged = sound
+def _solve(game: str, sound: list[Candidate], max_nodes: int, report: Progress) -> list[Candidate]:
+    """The solver's verdict and plan on each candidate; the solved ones."""
+    from ..solve import Solver
 
-    if judge != "solver" and judged:
-        from ..agent import Judge
+    solver = Solver(game, max_nodes=max_nodes, max_seconds=None)  # no time budget: the same levels anywhere
+    for k, c in enumerate(sound):
+        sol = solver.solve(c.level)
+        c.verdict, c.plan = sol.verdict, sol.plan
+        report("solve", k + 1, len(sound))
+    return [c for c in sound if c.verdict == "solved"]
 
-        t = time.perf_counter()
-        report("judge", 0, len(judged))
-        for c, s in zip(judged, Judge(agent).evaluate([c.level for c in judged], episodes=1, record=True)):
-            c.agent_success, c.agent_return, c.agent_steps = s.success_rate, s.mean_return, s.mean_steps
-            c.agent_actions, c.agent_won = s.actions, s.won_first
-        report("judge", len(judged), len(judged))
-        secs["judge"] = time.perf_counter() - t
 
-    t = time.perf_counter()
-    spec = generator_spec(generator)
+def _judge(agent, shield: int, judged: list[Candidate], report: Progress) -> None:
+    """The agent plays every candidate at once; its results and moves on each."""
+    from ..agent import Judge
+
+    report("judge", 0, len(judged))
+    scores = Judge(agent, shield=shield).evaluate([c.level for c in judged], episodes=1, record=True)
+    for c, s in zip(judged, scores):
+        c.agent_success, c.agent_return, c.agent_steps = s.success_rate, s.mean_return, s.mean_steps
+        c.agent_actions, c.agent_won = s.actions, s.won_first
+    report("judge", len(judged), len(judged))
+
+
+def _score_and_select(game: str, sound: list[Candidate], corpus: Sequence[Level], training_ids: frozenset[str],
+                      judge: str, n: int, pool_factor: float) -> list[Candidate]:
+    max_steps = load_game(game).max_steps
     dist = nearest([c.level for c in sound], list(corpus)) if sound and corpus else None
     for k, c in enumerate(sound):
         playable = c.verdict == "solved" if judge != "agent" else bool(c.agent_success)
@@ -174,20 +201,11 @@ def forge(
             near = 0
         c.scores = score(playable=playable, verdict=c.verdict, plan_length=len(c.plan) if c.plan else None,
                          agent_success=c.agent_success, agent_return=c.agent_return, agent_steps=c.agent_steps,
-                         nearest=near, cells=c.level.grid.size, max_steps=spec.max_steps)
+                         nearest=near, cells=c.level.grid.size, max_steps=max_steps)
     chosen, diversity = select([c.level for c in sound], [c.scores.creativity for c in sound], n, pool_factor)
-    selected = []
     for k, d in zip(chosen, diversity):
         sound[k].scores.diversity = d
-        selected.append(sound[k])
-    secs["score"] = time.perf_counter() - t
-    return ForgeResult(selected, pool, secs)
-
-
-def generator_spec(generator: Generator):
-    from ..game import load_game
-
-    return load_game(generator.game)
+    return [sound[k] for k in chosen]
 
 
 def _cond_dict(generator: Generator, counts: np.ndarray) -> dict[str, int]:
