@@ -64,11 +64,13 @@ def gan_card(game: str, res: dict, path: Path) -> str:
         f"({res['machine']['cpus_usable']} CPU cores, {res['machine']['processor']}).",
         "",
         "- **Model**: conditional DCGAN with placement heads, WGAN-GP (docs/gan.md); "
-        f"latent {cfg['latent']}, width {cfg['width']}; the critic is kept, for fine-tuning (`levelforge forge bootstrap`).",
+        f"latent {cfg['latent']}, width {cfg['width']}; the critic is kept, for fine-tuning "
+        "(`levelforge forge bootstrap`).",
         f"- **Data**: {r['corpus']} levels ({r['corpus_levels']:,}): {r['train_levels']:,} trained on, "
         f"{r['held_out_levels']:,} held out (the held-out column below: their distance from the training part).",
         f"- **Training**: {st['steps']:,} generator updates in {st['seconds']:.0f} s, seed {cfg['seed']}.",
-        f"- **Kept for novelty**: {'the training levels' if game == 'dungeon' else 'the hashes of the training levels only'}.",
+        "- **Kept for novelty**: "
+        + ("the training levels." if game == "dungeon" else "the hashes of the training levels only."),
         "",
         "Measured on 1000 raw samples (no repair, no filter; `tools/bench_gan.py`, docs/metrics.md):",
         "",
@@ -113,6 +115,19 @@ def agent_card(game: str, res: dict, path: Path, extra: list[str]) -> str:
     return "\n".join(lines)
 
 
+def _agent_args(res: dict) -> list[str]:
+    """The bench_agent options a saved run used (for rewriting its card)."""
+    st = res["settings"]
+    out = ["--minutes", str(st["minutes"]), "--seed", str(st["seed"])]
+    if st.get("demos"):
+        out += ["--demos", str(st["demos"])]
+    if st.get("validation"):
+        out += ["--validation", str(st["validation"])]
+    for o in st.get("overrides") or []:
+        out += ["--set", o]
+    return out
+
+
 def _fmt(v) -> str:
     if v is None:
         return ""
@@ -136,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
                 path = args.out / f"{game}-{kind}.pt"
                 if path.with_suffix(".json").is_file():
                     res = json.loads(path.with_suffix(".json").read_text())
-                    text = card(game, res, path) if card else agent_card(game, res, path, res.get("extra", []))
+                    text = card(game, res, path) if card else agent_card(game, res, path, _agent_args(res))
                     path.with_suffix(".md").write_text(text)
         return 0
     for game in args.games:
@@ -159,7 +174,6 @@ def main(argv: list[str] | None = None) -> int:
                 load_agent(tmp / f"{game}.pt")  # fails loudly on a bad file before anything is replaced
                 (tmp / f"{game}.pt").replace(path)
                 res["results"][game].pop("log", None)
-                res["extra"] = extra
                 path.with_suffix(".json").write_text(json.dumps(res, indent=1))
                 path.with_suffix(".md").write_text(agent_card(game, res, path, extra))
                 _bench.log(f"wrote {path} and its card")

@@ -98,38 +98,18 @@ def generate(game: str | None, n: int, candidates: int | None, seed: int, genera
       levelforge generate --game dungeon --n 20 --cond monsters=3 --seed 7 --out my-levels
       levelforge generate --generator my-gan.pt --judge solver --n 10
     """
-    from ..agent import load_agent
     from ..forge import Archive, LevelRecord, forge, write_run
     from ..forge.pipeline import CANDIDATES_PER_LEVEL
-    from ..forge.defaults import DEFAULT_GAME, default_agent, default_generator
-    from ..gan import GANGenerator, load_gan, model_hash
-    from ..level import read_levels
+    from ..gan import GANGenerator, model_hash
     from ..game import game_levels_dir
+    from ..level import read_levels
 
     t0 = time.perf_counter()
     request = _parse_cond(cond)
     if out and Path(out).exists() and any(Path(out).iterdir()) and not force:
         raise Fail(f"{out} already holds files (choose another --out, or --force to replace them)")
-    if generator_path is None:
-        spec = _game(game or DEFAULT_GAME)
-        found = default_generator(spec.name)
-        if found is None:
-            raise Fail(f"no shipped generator for {spec.name}; give one with --generator (levelforge train gan)")
-        generator_path = str(found)
-    gan = load_gan(generator_path, game)
+    gan, generator_path, agent, agent_path, judge = _models(game, generator_path, agent_path, judge)
     spec = _game(gan.game)
-    agent = None
-    if agent_path is None and judge != "solver":
-        found = default_agent(spec.name)
-        if found is not None:
-            agent_path = str(found)
-        elif judge is not None:
-            raise Fail(f"no shipped agent for {spec.name}; give one with --agent, or use --judge solver")
-    judge = judge or ("both" if agent_path else "solver")
-    if judge == "solver":
-        agent_path = None  # not used: not recorded either
-    else:
-        agent = load_agent(agent_path, spec.name)
     generator = GANGenerator(gan)
     try:
         generator.check_cond(request)
@@ -142,8 +122,9 @@ def generate(game: str | None, n: int, candidates: int | None, seed: int, genera
         reference = gan.training_levels() + (read_levels(shipped, spec) if shipped else [])
     gen_hash = model_hash(generator_path)
     agent_hash = model_hash(agent_path) if agent_path else None
-    settings = {"n": n, "candidates": candidates or CANDIDATES_PER_LEVEL * n, "judge": judge, "cond": request, "repair": not no_repair,
-                "max_nodes": max_nodes, "shield": shield, "generator": str(generator_path), "agent": agent_path}
+    settings = {"n": n, "candidates": candidates or CANDIDATES_PER_LEVEL * n, "judge": judge, "cond": request,
+                "repair": not no_repair, "max_nodes": max_nodes, "shield": shield, "generator": generator_path,
+                "agent": agent_path}
     command = "levelforge " + " ".join(shlex.quote(a) for a in sys.argv[1:])
 
     with Archive(db) as archive:
@@ -153,7 +134,10 @@ def generate(game: str | None, n: int, candidates: int | None, seed: int, genera
                            judge=judge, candidates=candidates, seed=seed, cond=request, repair=not no_repair,
                            max_nodes=max_nodes, shield=shield, progress=_stage_reporter(quiet))
             folder = Path(out) if out else Path("levelforge-runs") / f"run-{run_id}"
-            write_run(folder, result.selected, gen_hash, seed, force=force)
+            try:
+                write_run(folder, result.selected, gen_hash, seed, force=force)
+            except FileExistsError as e:
+                raise Fail(str(e)) from None
             records = [
                 LevelRecord(c.level.id, spec.name, f"{rank:03d}_{c.level.id}", c.level.text, rank, c.scores.to_dict(),
                             gen_hash, seed, c.index, None if c.latent is None else [float(x) for x in c.latent],
@@ -194,6 +178,33 @@ def generate(game: str | None, n: int, candidates: int | None, seed: int, genera
     if len(sel) < n:
         click.echo(f"warning: only {len(sel)} of the {n} levels asked for passed; draw more with --candidates",
                    err=True)
+
+
+def _models(game: str | None, generator_path: str | None, agent_path: str | None, judge: str | None):
+    """The GAN, the agent and the judge a run uses: the ones named, else the
+    game's shipped ones; ``judge`` None: both when there is an agent, else
+    the solver alone. Returns (gan, generator path, agent, agent path, judge)."""
+    from ..agent import load_agent
+    from ..forge.defaults import DEFAULT_GAME, default_agent, default_generator
+    from ..gan import load_gan
+
+    if generator_path is None:
+        name = _game(game or DEFAULT_GAME).name
+        found = default_generator(name)
+        if found is None:
+            raise Fail(f"no shipped generator for {name}; give one with --generator (levelforge train gan)")
+        generator_path = str(found)
+    gan = load_gan(generator_path, game)
+    if agent_path is None and judge != "solver":
+        found = default_agent(gan.game)
+        if found is not None:
+            agent_path = str(found)
+        elif judge is not None:
+            raise Fail(f"no shipped agent for {gan.game}; give one with --agent, or use --judge solver")
+    judge = judge or ("both" if agent_path else "solver")
+    if judge == "solver":
+        return gan, generator_path, None, None, judge  # an agent named is not used, nor recorded
+    return gan, generator_path, load_agent(agent_path, gan.game), agent_path, judge
 
 
 def _replays(c) -> dict[str, tuple[list[int], bool]]:

@@ -169,8 +169,9 @@ class Archive:
                      json.dumps(r.latent) if r.latent is not None else None,
                      json.dumps(r.cond, sort_keys=True) if r.cond is not None else None, json.dumps(r.repairs)))
                 for player, (actions, won) in r.replays.items():
-                    self.db.execute("INSERT INTO replays (run_id, level_id, player, actions, won) VALUES (?, ?, ?, ?, ?)",
-                                    (run_id, r.level_id, player, json.dumps([int(a) for a in actions]), int(won)))
+                    self.db.execute(
+                        "INSERT INTO replays (run_id, level_id, player, actions, won) VALUES (?, ?, ?, ?, ?)",
+                        (run_id, r.level_id, player, json.dumps([int(a) for a in actions]), int(won)))
             self.db.execute("UPDATE runs SET status='done', finished=?, kept=? WHERE run_id=?",
                             (_now(), len(levels), run_id))
 
