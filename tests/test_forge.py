@@ -260,3 +260,24 @@ def test_bootstrap_grows_the_training_set_and_fine_tunes(tmp_path):
     save_gan(gan, no_critic, with_critic=False)
     r = CliRunner().invoke(main, ["forge", "bootstrap", "--generator", str(no_critic), "--out", str(tmp_path / "o.pt")])
     assert r.exit_code == 2 and "without its critic" in r.output
+
+
+# -- CMA-ES search --------------------------------------------------------------------------
+def test_cma_search_spends_the_same_budget_and_is_reproducible(gan_file):
+    from levelforge.forge.search import SearchUnavailable
+    from levelforge.gan import GANGenerator
+
+    path, levels = gan_file
+    gen = GANGenerator(load_gan(path))
+    runs = [forge(gen, 3, corpus=levels, judge="solver", candidates=25, seed=3, search="cma") for _ in range(2)]
+    assert len(runs[0].candidates) == 25  # one restart: generations of 10, 10, then 5 (the budget's rest)
+    assert [c.level.id for c in runs[0].selected] == [c.level.id for c in runs[1].selected]
+    assert all(c.scores.playable for c in runs[0].selected)
+    # each candidate keeps the latent vector that made it
+    c = runs[0].candidates[7]
+    again = gen.gan.levels(c.latent[None], np.array([[c.cond[k] for k in gen.gan.cond_names]]))[0]
+    assert again.id == c.level.id or c.repairs
+    with pytest.raises(SearchUnavailable, match="latent space"):
+        forge(procedural("dungeon"), 2, corpus=[], judge="solver", candidates=4, search="cma")
+    with pytest.raises(ValueError, match="search"):
+        forge(gen, 2, corpus=[], judge="solver", search="annealing")

@@ -7,6 +7,9 @@
   each timed from outside; the kept levels are checked again here: solved
   by the solver, distinct, novel (at least 5 tiles from every training
   level). Two runs with the same seed must give byte-identical level files.
+- ``search``: ``--search cma`` against plain sampling, the same number of
+  candidates judged (the same solver and agent budget), over
+  ``--search-seeds`` seeds: the mean creativity of the kept N.
 - ``agreement``: the agent judge against the solver on ``--candidates`` raw
   GAN samples (every structurally sound one): how often "the agent wins"
   and "the solver says playable" agree, with precision and recall of the
@@ -36,10 +39,11 @@ from levelforge.agent import Judge, load_agent  # noqa: E402
 from levelforge.constraints import check_level  # noqa: E402
 from levelforge.forge.defaults import default_agent, default_generator  # noqa: E402
 from levelforge.gan import GANGenerator, load_gan  # noqa: E402
-from levelforge.metrics import nearest  # noqa: E402
+from levelforge.metrics import diversity, nearest  # noqa: E402
 from levelforge.solve import Solver  # noqa: E402
 
-TARGETS = {"dungeon_generate_seconds": 10.0, "sokoban_generate_seconds": 30.0, "agreement": 0.95}
+TARGETS = {"dungeon_generate_seconds": 10.0, "sokoban_generate_seconds": 30.0, "agreement": 0.95,
+           "cma_creativity_gain": 0.0}
 
 
 def run_generate(game: str, n: int, seed: int, cwd: Path, out: Path) -> tuple[float, subprocess.CompletedProcess]:
@@ -90,6 +94,38 @@ def agreement(game: str, candidates: int, seed: int, shields: tuple[int, ...] = 
     return out
 
 
+def search_comparison(game: str, n: int, seeds: int) -> dict:
+    """Mean creativity of the kept N: plain sampling against CMA-ES, the same candidates judged, per seed."""
+    from levelforge.forge import forge
+    from levelforge.forge.pipeline import CANDIDATES_PER_LEVEL
+
+    gan = load_gan(default_generator(game))
+    agent = load_agent(default_agent(game), game) if default_agent(game) else None
+    shipped = lf.game.game_levels_dir(lf.load_game(game))
+    corpus = gan.training_levels() + (lf.read_levels(shipped, game) if shipped else [])
+    out: dict = {"candidates": CANDIDATES_PER_LEVEL * n, "per_seed": []}
+    for seed in range(100, 100 + seeds):  # not seeds 0-4, on which the search's settings were picked
+        row = {"seed": seed}
+        for search in ("sample", "cma"):
+            t = time.perf_counter()
+            res = forge(GANGenerator(gan), n, corpus=corpus, training_ids=frozenset(gan.corpus_ids), agent=agent,
+                        judge="both" if agent else "solver", seed=seed, search=search)
+            kept = [c.scores.creativity for c in res.selected]
+            row[search] = {"mean_creativity": sum(kept) / len(kept), "kept": len(kept),
+                           "diversity": diversity([c.level for c in res.selected]),
+                           "judged": len(res.candidates), "seconds": time.perf_counter() - t}
+        _bench.log(f"seed {seed}: creativity sample {row['sample']['mean_creativity']:.3f}, "
+                   f"cma {row['cma']['mean_creativity']:.3f}")
+        out["per_seed"].append(row)
+    wins = sum(r["cma"]["mean_creativity"] > r["sample"]["mean_creativity"] for r in out["per_seed"])
+    out["cma_higher"] = f"{wins} of {seeds}"
+    out["mean_sample"] = sum(r["sample"]["mean_creativity"] for r in out["per_seed"]) / seeds
+    out["mean_cma"] = sum(r["cma"]["mean_creativity"] for r in out["per_seed"]) / seeds
+    for search in ("sample", "cma"):
+        out[f"mean_diversity_{search}"] = sum(r[search]["diversity"] for r in out["per_seed"]) / seeds
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="levelforge generate's targets: time, quality, determinism, and the "
                                  "agent judge's agreement with the solver. JSON on stdout.")
@@ -98,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=3, help="timed cold runs of generate")
     ap.add_argument("--candidates", type=int, default=1000, help="raw samples for the agreement measurement")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--search-seeds", type=int, default=5,
+                    help="seeds of the --search cma against plain sampling comparison (0: skip it)")
     args = ap.parse_args(argv)
     if default_generator(args.game) is None:
         ap.error(f"no shipped generator for {args.game}")
@@ -122,6 +160,9 @@ def main(argv: list[str] | None = None) -> int:
         _bench.log(f"agreement: {args.candidates} raw samples, solver and agent")
         results["agreement"] = agreement(args.game, args.candidates, args.seed + 1)
         measured["agreement"] = results["agreement"]["shield_1"]["agreement"]  # the forge's default judge
+    if args.search_seeds:
+        results["search"] = search_comparison(args.game, args.n, args.search_seeds)
+        measured["cma_creativity_gain"] = results["search"]["mean_cma"] - results["search"]["mean_sample"]
     notes = ["generate seconds: wall time of a fresh `python -m levelforge.cli generate` process, from outside",
              "solved/distinct/novel: the kept levels checked again by this tool (novel: >= 5 tiles from every "
              "training level the model file keeps, and the game's shipped levels)",

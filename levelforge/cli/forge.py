@@ -71,6 +71,9 @@ def _stage_reporter(quiet: bool):
 @click.option("--no-repair", is_flag=True, help="Judge the raw samples: no border or duplicate-tile repairs.")
 @click.option("--max-nodes", default=200_000, show_default=True, type=click.IntRange(1),
               help="The solver's budget per level (states); a level over it counts as not playable.")
+@click.option("--search", default="sample", show_default=True, type=click.Choice(["sample", "cma"]),
+              help="How candidates are found: independent draws, or CMA-ES over the GAN's latent space with "
+              "creativity as fitness, for the same number of candidates (needs levelforge[search]).")
 @click.option("--shield", default=1, show_default=True, type=click.IntRange(0),
               help="The agent plays with the rules engine vetoing moves that lose within K steps and revisits of "
               "states (0: the network alone).")
@@ -83,8 +86,9 @@ def _stage_reporter(quiet: bool):
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines.")
 @_guard
 def generate(game: str | None, n: int, candidates: int | None, seed: int, generator_path: str | None,
-             agent_path: str | None, judge: str | None, corpus: tuple[str, ...], cond: tuple[str, ...], no_repair: bool,
-             max_nodes: int, shield: int, out: str | None, force: bool, db: str, as_json: bool, quiet: bool) -> None:
+             agent_path: str | None, judge: str | None, corpus: tuple[str, ...], cond: tuple[str, ...],
+             no_repair: bool, max_nodes: int, search: str, shield: int, out: str | None, force: bool, db: str,
+             as_json: bool, quiet: bool) -> None:
     """Make N playable, novel, varied levels: the GAN draws candidates, the
     solver and the agent play them, the best are kept (docs/forge.md).
 
@@ -97,6 +101,7 @@ def generate(game: str | None, n: int, candidates: int | None, seed: int, genera
       levelforge generate --n 50
       levelforge generate --game dungeon --n 20 --cond monsters=3 --seed 7 --out my-levels
       levelforge generate --generator my-gan.pt --judge solver --n 10
+      levelforge generate --n 50 --search cma
     """
     from ..forge import Archive, LevelRecord, forge, write_run
     from ..forge.pipeline import CANDIDATES_PER_LEVEL
@@ -123,7 +128,8 @@ def generate(game: str | None, n: int, candidates: int | None, seed: int, genera
     gen_hash = model_hash(generator_path)
     agent_hash = model_hash(agent_path) if agent_path else None
     settings = {"n": n, "candidates": candidates or CANDIDATES_PER_LEVEL * n, "judge": judge, "cond": request,
-                "repair": not no_repair, "max_nodes": max_nodes, "shield": shield, "generator": generator_path,
+                "repair": not no_repair, "max_nodes": max_nodes, "search": search, "shield": shield,
+                "generator": generator_path,
                 "agent": agent_path}
     command = "levelforge " + " ".join(shlex.quote(a) for a in sys.argv[1:])
 
@@ -132,7 +138,7 @@ def generate(game: str | None, n: int, candidates: int | None, seed: int, genera
         try:
             result = forge(generator, n, corpus=reference, training_ids=frozenset(gan.corpus_ids), agent=agent,
                            judge=judge, candidates=candidates, seed=seed, cond=request, repair=not no_repair,
-                           max_nodes=max_nodes, shield=shield, progress=_stage_reporter(quiet))
+                           max_nodes=max_nodes, shield=shield, search=search, progress=_stage_reporter(quiet))
             folder = Path(out) if out else Path("levelforge-runs") / f"run-{run_id}"
             try:
                 write_run(folder, result.selected, gen_hash, seed, force=force)

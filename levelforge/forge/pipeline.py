@@ -38,6 +38,7 @@ from .scores import Scores, score
 from .select import select
 
 JUDGES = ("solver", "agent", "both")
+SEARCHES = ("sample", "cma")
 #: candidates drawn per level kept, by default: the shipped dungeon GAN's samples are 96% playable, so
 #: 3 x N leaves a short list of 2 x N comfortably (more candidates: more solver time)
 CANDIDATES_PER_LEVEL = 3
@@ -87,6 +88,44 @@ class ForgeResult:
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
+@dataclass
+class Evaluator:
+    """Stages 2 to 5 for one batch of candidates at a time (the CMA search
+    evaluates many small batches): repair and check, dedup against every
+    earlier batch, solve, judge, score. Timings add up in ``seconds``."""
+
+    game: str
+    corpus: Sequence[Level]
+    training_ids: frozenset[str] = frozenset()
+    agent: Any = None
+    judge: str = "both"
+    repair: bool = True
+    max_nodes: int = 200_000
+    shield: int = 1
+    report: Progress = field(default=lambda stage, done, of: None)
+    seconds: dict[str, float] = field(default_factory=dict)
+    first: dict[str, int] = field(default_factory=dict)  #: level id -> index of its first candidate
+    sound: list[Candidate] = field(default_factory=list)  #: every sound, first-seen candidate so far
+
+    def _timed(self, stage: str, fn, *args):
+        t = time.perf_counter()
+        out = fn(*args)
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - t
+        return out
+
+    def __call__(self, batch: list[Candidate]) -> list[Candidate]:
+        """The batch's sound, first-seen candidates, scored (the others get no scores)."""
+        sound = self._timed("check", _check, batch, self.repair, self.judge, self.first)
+        judged = sound
+        if self.judge != "agent":
+            judged = self._timed("solve", _solve, self.game, sound, self.max_nodes, self.report)
+        if self.judge != "solver" and judged:
+            self._timed("judge", _judge, self.agent, self.shield, judged, self.report)
+        self._timed("score", _score, self.game, sound, self.corpus, self.training_ids, self.judge)
+        self.sound += sound
+        return sound
+
+
 def forge(
     generator: Generator,
     n: int,
@@ -101,6 +140,7 @@ def forge(
     repair: bool = True,
     max_nodes: int = 200_000,
     shield: int = 1,
+    search: str = "sample",
     pool_factor: float = 2.0,
     progress: Progress | None = None,
 ) -> ForgeResult:
@@ -112,9 +152,14 @@ def forge(
     :class:`~levelforge.agent.Agent` of the same game (needed unless
     ``judge="solver"``); ``shield``: the agent plays with the rules engine
     vetoing moves that lose within this many steps, and revisits of states
-    (:mod:`levelforge.agent.shield`; 0: the network alone)."""
+    (:mod:`levelforge.agent.shield`; 0: the network alone); ``search``:
+    ``"sample"`` (independent draws) or ``"cma"`` (CMA-ES over the GAN's
+    latent space, creativity as fitness, the same number of candidates:
+    :mod:`levelforge.forge.search`)."""
     if judge not in JUDGES:
         raise ValueError(f"judge must be one of {', '.join(JUDGES)}, got {judge!r}")
+    if search not in SEARCHES:
+        raise ValueError(f"search must be one of {', '.join(SEARCHES)}, got {search!r}")
     if n < 1:
         raise ValueError("n must be >= 1")
     if judge != "solver" and agent is None:
@@ -123,23 +168,23 @@ def forge(
     if total < n:
         raise ValueError(f"candidates ({total}) must be at least n ({n})")
     report = progress or (lambda stage, done, of: None)
-    secs: dict[str, float] = {}
+    evaluate = Evaluator(generator.game, corpus, training_ids, agent, judge, repair, max_nodes, shield, report)
+    if search == "cma":
+        from .search import cma_search
 
-    def timed(stage: str, fn, *args):
+        pool = cma_search(generator, total, seed, cond, evaluate)
+    else:
         t = time.perf_counter()
-        out = fn(*args)
-        secs[stage] = time.perf_counter() - t
-        return out
-
-    pool = timed("draw", _draw, generator, total, seed, cond, report)
-    sound = timed("check", _check, pool, repair, judge)
-    judged = sound
-    if judge != "agent":
-        judged = timed("solve", _solve, generator.game, sound, max_nodes, report)
-    if judge != "solver" and judged:
-        timed("judge", _judge, agent, shield, judged, report)
-    selected = timed("score", _score_and_select, generator.game, sound, corpus, training_ids, judge, n, pool_factor)
-    return ForgeResult(selected, pool, secs)
+        pool = _draw(generator, total, seed, cond, report)
+        evaluate.seconds["draw"] = time.perf_counter() - t
+        evaluate(pool)
+    t = time.perf_counter()
+    sound = evaluate.sound
+    chosen, diversity = select([c.level for c in sound], [c.scores.creativity for c in sound], n, pool_factor)
+    for k, d in zip(chosen, diversity):
+        sound[k].scores.diversity = d
+    evaluate.seconds["select"] = time.perf_counter() - t
+    return ForgeResult([sound[k] for k in chosen], pool, evaluate.seconds)
 
 
 def _draw(generator: Generator, total: int, seed: int, cond, report: Progress) -> list[Candidate]:
@@ -151,9 +196,8 @@ def _draw(generator: Generator, total: int, seed: int, cond, report: Progress) -
             for i, lv in enumerate(draw.levels)]
 
 
-def _check(pool: list[Candidate], repair: bool, judge: str) -> list[Candidate]:
-    """Repair, check, and mark exact duplicates; the sound, first-seen candidates."""
-    first: dict[str, int] = {}
+def _check(pool: list[Candidate], repair: bool, judge: str, first: dict[str, int]) -> list[Candidate]:
+    """Repair, check, and mark exact duplicates (of any candidate in ``first``); the sound, first-seen ones."""
     for c in pool:
         if repair:
             c.level, c.repairs = repair_level(c.level)
@@ -190,8 +234,8 @@ def _judge(agent, shield: int, judged: list[Candidate], report: Progress) -> Non
     report("judge", len(judged), len(judged))
 
 
-def _score_and_select(game: str, sound: list[Candidate], corpus: Sequence[Level], training_ids: frozenset[str],
-                      judge: str, n: int, pool_factor: float) -> list[Candidate]:
+def _score(game: str, sound: list[Candidate], corpus: Sequence[Level], training_ids: frozenset[str],
+           judge: str) -> None:
     max_steps = load_game(game).max_steps
     dist = nearest([c.level for c in sound], list(corpus)) if sound and corpus else None
     for k, c in enumerate(sound):
@@ -202,10 +246,6 @@ def _score_and_select(game: str, sound: list[Candidate], corpus: Sequence[Level]
         c.scores = score(playable=playable, verdict=c.verdict, plan_length=len(c.plan) if c.plan else None,
                          agent_success=c.agent_success, agent_return=c.agent_return, agent_steps=c.agent_steps,
                          nearest=near, cells=c.level.grid.size, max_steps=max_steps)
-    chosen, diversity = select([c.level for c in sound], [c.scores.creativity for c in sound], n, pool_factor)
-    for k, d in zip(chosen, diversity):
-        sound[k].scores.diversity = d
-    return [sound[k] for k in chosen]
 
 
 def _cond_dict(generator: Generator, counts: np.ndarray) -> dict[str, int]:

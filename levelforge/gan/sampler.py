@@ -36,7 +36,9 @@ class GANGenerator(Generator):
     def check_cond(self, cond: dict[str, Any] | None) -> dict[str, Any]:
         return check_request(self.game, super().check_cond(cond))
 
-    def _latents(self, rngs: list[np.random.Generator], request: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+    def latents(self, rngs: list[np.random.Generator], request: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+        """One latent vector ``z ~ N(0, I)`` and one feature vector (a corpus level's, then ``request``
+        applied) per rng: ``(len(rngs), latent) float32`` and ``(len(rngs), F) int64``."""
         gan = self.gan
         z = np.empty((len(rngs), gan.latent), dtype=np.float32)
         counts = np.empty((len(rngs), len(gan.cond_names)), dtype=np.int64)
@@ -50,7 +52,7 @@ class GANGenerator(Generator):
 
     def draw(self, n: int, seed: int, cond: dict[str, Any] | None = None) -> Draw:
         request = self.check_cond(cond)
-        z, counts = self._latents(child_rngs(n, seed), request)
+        z, counts = self.latents(child_rngs(n, seed), request)
         names = [f"{self.game}_{self.label}_{seed}_{i}" for i in range(n)]
         return Draw(self.gan.levels(z, counts, names), z, counts)
 
@@ -61,5 +63,5 @@ class GANGenerator(Generator):
         yield from self.sample(n, seed, cond)  # one batched pass: fast enough to need no progress
 
     def _one(self, rng: np.random.Generator, name: str | None = None, **cond: Any) -> Level:
-        z, counts = self._latents([rng], cond)
+        z, counts = self.latents([rng], cond)
         return self.gan.levels(z, counts, [name] if name else None)[0]
