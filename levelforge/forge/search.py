@@ -21,6 +21,7 @@ Deterministic: the restarts' seeds come from ``seed``.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Callable
 
 import numpy as np
@@ -46,7 +47,9 @@ def cma_search(generator, total: int, seed: int, cond: dict[str, Any] | None,
                generations: int = GENERATIONS, sigma: float = SIGMA) -> list[Candidate]:
     """Every candidate judged, in the order judged (``evaluate`` scores each batch)."""
     try:
-        import cma
+        with warnings.catch_warnings():  # cma warns that matplotlib (for its plots) is missing
+            warnings.simplefilter("ignore", UserWarning)
+            import cma
     except ImportError:
         raise SearchUnavailable('--search cma needs the cma package: pip install "levelforge[search]"') from None
     gan = getattr(generator, "gan", None)
