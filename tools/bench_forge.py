@@ -37,7 +37,7 @@ import _bench  # noqa: E402  (puts the repository on sys.path when needed)
 import levelforge as lf  # noqa: E402
 from levelforge.agent import Judge, load_agent  # noqa: E402
 from levelforge.constraints import check_level  # noqa: E402
-from levelforge.forge.defaults import default_agent, default_generator  # noqa: E402
+from levelforge.forge.defaults import default_agent, default_generator, novelty_reference  # noqa: E402
 from levelforge.gan import GANGenerator, load_gan  # noqa: E402
 from levelforge.metrics import diversity, nearest  # noqa: E402
 from levelforge.solve import Solver  # noqa: E402
@@ -101,8 +101,7 @@ def search_comparison(game: str, n: int, seeds: int) -> dict:
 
     gan = load_gan(default_generator(game))
     agent = load_agent(default_agent(game), game) if default_agent(game) else None
-    shipped = lf.game.game_levels_dir(lf.load_game(game))
-    corpus = gan.training_levels() + (lf.read_levels(shipped, game) if shipped else [])
+    corpus = novelty_reference(gan)
     out: dict = {"candidates": CANDIDATES_PER_LEVEL * n, "per_seed": []}
     for seed in range(100, 100 + seeds):  # not seeds 0-4, on which the search's settings were picked
         row = {"seed": seed}
@@ -139,9 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if default_generator(args.game) is None:
         ap.error(f"no shipped generator for {args.game}")
-    gan = load_gan(default_generator(args.game))
-    shipped = lf.game.game_levels_dir(lf.load_game(args.game))
-    reference = gan.training_levels() + (lf.read_levels(shipped, args.game) if shipped else [])
+    reference = novelty_reference(load_gan(default_generator(args.game)))
     results: dict = {"generate": []}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

@@ -45,13 +45,12 @@ def generated(n: int = 20, seed: int = 0) -> None:
     """The forge's sheet of ``n`` levels from the shipped dungeon models."""
     from levelforge.agent import load_agent
     from levelforge.forge import forge
-    from levelforge.forge.defaults import default_agent, default_generator
+    from levelforge.forge.defaults import default_agent, default_generator, novelty_reference
     from levelforge.forge.output import sheet
     from levelforge.gan import GANGenerator, load_gan
 
     gan = load_gan(default_generator("dungeon"))
-    corpus = gan.training_levels() + read_levels(game_levels_dir(load_game("dungeon")), "dungeon")
-    result = forge(GANGenerator(gan), n, corpus=corpus, agent=load_agent(default_agent("dungeon"), "dungeon"),
+    result = forge(GANGenerator(gan), n, corpus=novelty_reference(gan), agent=load_agent(default_agent("dungeon"), "dungeon"),
                    seed=seed)
     write_png(OUT / "generate.png", sheet(result.selected))
 

@@ -105,8 +105,8 @@ def generate(game: str | None, n: int, candidates: int | None, seed: int, genera
     """
     from ..forge import Archive, LevelRecord, forge, write_run
     from ..forge.pipeline import CANDIDATES_PER_LEVEL
+    from ..forge.defaults import novelty_reference
     from ..gan import GANGenerator, model_hash
-    from ..game import game_levels_dir
     from ..level import read_levels
 
     t0 = time.perf_counter()
@@ -120,11 +120,7 @@ def generate(game: str | None, n: int, candidates: int | None, seed: int, genera
         generator.check_cond(request)
     except ValueError as e:
         raise Fail(str(e)) from None
-    if corpus:
-        reference = read_levels(list(corpus), spec)
-    else:
-        shipped = game_levels_dir(spec)
-        reference = gan.training_levels() + (read_levels(shipped, spec) if shipped else [])
+    reference = read_levels(list(corpus), spec) if corpus else novelty_reference(gan)
     gen_hash = model_hash(generator_path)
     agent_hash = model_hash(agent_path) if agent_path else None
     settings = {"n": n, "candidates": candidates or CANDIDATES_PER_LEVEL * n, "judge": judge, "cond": request,

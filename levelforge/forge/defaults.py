@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..game import game_levels_dir, load_game
+from ..level import Level, read_levels
 from ..paths import assets_dir
 
 DEFAULT_GAME = "dungeon"
@@ -32,3 +34,10 @@ def shipped() -> dict[str, dict[str, Path | None]]:
     """Every game with a shipped model: its generator and agent files (None where absent)."""
     games = sorted({p.name.rsplit("-", 1)[0] for p in models_dir().glob("*-*.pt")}) if models_dir().is_dir() else []
     return {g: {"generator": default_generator(g), "agent": default_agent(g)} for g in games}
+
+
+def novelty_reference(gan) -> list[Level]:
+    """What a GAN's levels are new against: the training levels its model
+    file keeps, and its game's shipped levels."""
+    shipped = game_levels_dir(load_game(gan.game))
+    return gan.training_levels() + (read_levels(shipped, gan.game) if shipped else [])

@@ -22,6 +22,7 @@ from typing import Sequence
 import numpy as np
 
 from ..level import Level
+from ..metrics import hamming
 
 
 def distance_matrix(levels: Sequence[Level]) -> np.ndarray:
@@ -31,9 +32,8 @@ def distance_matrix(levels: Sequence[Level]) -> np.ndarray:
     shapes = [lv.grid.shape for lv in levels]
     for shape in set(shapes):
         ix = np.array([i for i, s in enumerate(shapes) if s == shape])
-        g = np.stack([levels[i].grid.ravel() for i in ix])
-        same = (g[:, None, :] != g[None, :, :]).sum(axis=2) / g.shape[1]
-        d[np.ix_(ix, ix)] = same
+        g = np.stack([levels[i].grid for i in ix])
+        d[np.ix_(ix, ix)] = hamming(g, g) / (shape[0] * shape[1])
     np.fill_diagonal(d, 0.0)
     return d
 

@@ -164,17 +164,18 @@ def train_gan(
 
     counts = features(levels, game)  # (N, F)
     scale = np.maximum(1, counts.max(axis=0)).astype(np.float32) if counts.size else np.zeros(0, np.float32)
-    gan = LevelGAN.create(game, h, w, size, cfg.latent, cfg.width, feature_names(game), scale, counts,
-                          config=cfg.to_dict())
-    if resume is not None:
+    if resume is None:
+        gan = LevelGAN.create(game, h, w, size, cfg.latent, cfg.width, feature_names(game), scale, counts,
+                              config=cfg.to_dict())
+    else:
         if resume.critic is None:
             raise GANTrainingError("fine-tuning needs the model's critic (a model file saved with it)")
         if (resume.game, resume.height, resume.width) != (game, h, w) or resume.latent != cfg.latent:
             raise GANTrainingError(f"cannot fine-tune a {resume.game} {resume.height}x{resume.width} GAN on "
                                    f"{game} {h}x{w} levels (or with another latent size)")
-        scale = resume.cond_scale  # the networks learned this scale: keep it
-        gan = LevelGAN.create(game, h, w, resume.size, resume.latent, resume.net_width, resume.cond_names, scale,
-                              counts, config=cfg.to_dict())
+        # the networks learned the resumed model's feature scale: keep it
+        gan = LevelGAN.create(game, h, w, resume.size, resume.latent, resume.net_width, resume.cond_names,
+                              resume.cond_scale, counts, config=cfg.to_dict())
         gan.generator.load_state_dict(resume.generator.state_dict())
         gan.critic.load_state_dict(resume.critic.state_dict())
     gan.corpus = np.stack([lv.grid for lv in levels]).astype(np.uint8)  # what novelty is measured against
