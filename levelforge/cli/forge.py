@@ -32,7 +32,7 @@ def _parse_cond(items: tuple[str, ...]) -> dict[str, int]:
 def _stage_reporter(quiet: bool):
     """Progress on stderr: one line per stage, redrawn in place on a terminal."""
     tty = sys.stderr.isatty() and not quiet
-    last = {"stage": None, "t": 0.0}
+    last = {"t": 0.0}
 
     def report(stage: str, done: int, total: int) -> None:
         if quiet:

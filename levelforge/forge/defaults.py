@@ -30,12 +30,6 @@ def default_agent(game: str) -> Path | None:
     return p if p.is_file() else None
 
 
-def shipped() -> dict[str, dict[str, Path | None]]:
-    """Every game with a shipped model: its generator and agent files (None where absent)."""
-    games = sorted({p.name.rsplit("-", 1)[0] for p in models_dir().glob("*-*.pt")}) if models_dir().is_dir() else []
-    return {g: {"generator": default_generator(g), "agent": default_agent(g)} for g in games}
-
-
 def novelty_reference(gan) -> list[Level]:
     """What a GAN's levels are new against: the training levels its model
     file keeps, and its game's shipped levels."""

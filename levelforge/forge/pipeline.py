@@ -192,7 +192,7 @@ def _draw(generator: Generator, total: int, seed: int, cond, report: Progress) -
     draw = generator.draw(total, seed, cond)
     report("draw", total, total)
     return [Candidate(lv, i, None if draw.latents is None else draw.latents[i],
-                      None if draw.cond is None else _cond_dict(generator, draw.cond[i]))
+                      None if draw.cond is None else features_of(generator, draw.cond[i]))
             for i, lv in enumerate(draw.levels)]
 
 
@@ -248,6 +248,7 @@ def _score(game: str, sound: list[Candidate], corpus: Sequence[Level], training_
                          nearest=near, cells=c.level.grid.size, max_steps=max_steps)
 
 
-def _cond_dict(generator: Generator, counts: np.ndarray) -> dict[str, int]:
+def features_of(generator: Generator, counts: np.ndarray) -> dict[str, int]:
+    """A GAN draw's feature counts as ``{name: count}`` (empty for generators without features)."""
     names = getattr(getattr(generator, "gan", None), "cond_names", ())
     return {name: int(v) for name, v in zip(names, counts)}

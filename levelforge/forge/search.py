@@ -28,7 +28,7 @@ import numpy as np
 
 from ..errors import LevelforgeError
 from ..generators.base import child_rngs
-from .pipeline import Candidate, _cond_dict
+from .pipeline import Candidate, features_of
 
 # Picked on seeds 0-4 of the shipped dungeon models (tools/bench_forge.py measures on other seeds):
 # one restart of 15 generations at step size 0.4 kept levels of mean creativity 0.51, against 0.43-0.45
@@ -68,7 +68,7 @@ def cma_search(generator, total: int, seed: int, cond: dict[str, Any] | None,
             asked = es.ask()[: min(popsize, budget)]
             z = np.asarray(asked, dtype=np.float32)
             levels = gan.levels(z, np.repeat(counts, len(z), axis=0))
-            features = _cond_dict(generator, counts[0])
+            features = features_of(generator, counts[0])
             batch = [Candidate(lv, len(pool) + i, z[i], features) for i, lv in enumerate(levels)]
             evaluate(batch)
             pool += batch
