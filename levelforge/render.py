@@ -2,11 +2,35 @@
 
 Every image is a ``(height, width, 3) uint8`` RGB array. A level of ``(H, W)``
 tile ids renders to ``(H * tile, W * tile, 3)``: each tile id has one tile
-image of ``(tile, tile, 3)``, drawn procedurally from the game's colours and
-cached per game and size, and :func:`render_grid` assembles a level by
-indexing that atlas (no Python loop over cells).
+image of ``(tile, tile, 3)``, cached per game, size and style, and
+:func:`render_grid` assembles a level by indexing that atlas (no Python loop
+over cells).
 
-How a tile is drawn, by the layer of each of its parts:
+Two styles draw the tile images:
+
+- ``"auto"`` (the default) uses the game's hand-drawn pixel art where it has
+  it, and the procedural drawing for any tile (or game) without.
+- ``"shapes"`` always uses the procedural drawing.
+
+Pixel art lives in ``assets/sprites/<game>.toml`` (see :mod:`levelforge.sprites`)::
+
+    size = 16                 # every sprite is size x size pixels
+    [palette]                 # one character -> "#rrggbb"; "." is transparent
+    k = "#14121c"
+    [sprites]                 # one per base tile; a composite's is optional
+    wall = \"\"\"
+    16 lines of 16 palette characters
+    \"\"\"
+
+Terrain sprites are opaque; item, player and npc sprites are drawn over the
+terrain below them (a tile alone: over the game's ground sprite). A composite
+stacks its parts' sprites in layer order terrain -> item -> player -> npc; its
+own sprite, if any, replaces its top part's. The stack is composed at sprite
+resolution and the RGB result scaled to the tile size by area averaging, so
+16 px sprites come out as crisp blocks at 16, 32, 48 and 64 px and as 2x2
+means at 8 px.
+
+How the procedural drawing draws a tile, by the layer of each of its parts:
 
 - ``terrain`` fills the square; solid terrain gets a bevel (lighter top/left
   edge, darker bottom/right edge), other terrain a faint darker grid line.
@@ -29,6 +53,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 
+from . import sprites as _sprites
 from .game import LAYERS, GameSpec, Tile
 from .png import check_rgb
 
@@ -40,6 +65,7 @@ Mask = np.ndarray  # (S, S) bool
 Shape = Callable[[np.ndarray, np.ndarray], Mask]
 
 TILE_MIN, TILE_MAX = 4, 64
+STYLES = ("auto", "shapes")
 SUPERSAMPLE = 4
 _LAYER_RANK = {name: i for i, name in enumerate(LAYERS)}
 _OUTLINE = 0.55  # outline colour = shape colour * this
@@ -142,18 +168,32 @@ def _draw_tile(spec: GameSpec, t: Tile, tile: int) -> np.ndarray:
     return np.clip(np.rint(small), 0, 255).astype(np.uint8)
 
 
-_ATLASES: dict[tuple[int, int], tuple[GameSpec, np.ndarray]] = {}
+def _tile_image(spec: GameSpec, t: Tile, tile: int, sprites: _sprites.Sprites) -> np.ndarray:
+    """``t``'s image, ``(tile, tile, 3) uint8``: from sprites if it has them, else drawn."""
+    small = _sprites.compose(spec, t, sprites) if sprites else None
+    return _draw_tile(spec, t, tile) if small is None else _sprites.resample(small, tile)
 
 
-def tile_images(spec: GameSpec, tile: int = 16) -> np.ndarray:
-    """The game's tile atlas, ``(N, tile, tile, 3) uint8``, indexed by tile id (cached, read-only)."""
+_ATLASES: dict[tuple[int, int, str], tuple[GameSpec, np.ndarray]] = {}
+
+
+def tile_images(spec: GameSpec, tile: int = 16, style: str = "auto") -> np.ndarray:
+    """The game's tile atlas, ``(N, tile, tile, 3) uint8``, indexed by tile id (cached, read-only).
+
+    ``style`` is ``"auto"`` (pixel-art sprites where the game has them) or
+    ``"shapes"`` (always the procedural drawing).
+    """
     if not isinstance(tile, int) or not TILE_MIN <= tile <= TILE_MAX:
         raise ValueError(f"tile size must be an integer from {TILE_MIN} to {TILE_MAX}, got {tile!r}")
-    key = (id(spec), tile)
+    if style not in STYLES:
+        raise ValueError(f"style must be one of {', '.join(STYLES)}, got {style!r}")
+    key = (id(spec), tile, style)
     hit = _ATLASES.get(key)
     if hit is not None and hit[0] is spec:
         return hit[1]
-    atlas = np.stack([_draw_tile(spec, t, tile) for t in spec.tiles])
+    path = _sprites.sprite_file(spec) if style == "auto" else None
+    sprites = _sprites.load_sprites(path, spec) if path is not None else {}
+    atlas = np.stack([_tile_image(spec, t, tile, sprites) for t in spec.tiles])
     atlas.setflags(write=False)
     if len(_ATLASES) >= 256:
         _ATLASES.clear()
@@ -179,13 +219,14 @@ def render_grid(
     grid: np.ndarray,
     tile: int = 16,
     sprites: dict[int, np.ndarray] | None = None,
+    style: str = "auto",
 ) -> np.ndarray:
     """Render ``grid`` ``(H, W)`` tile ids of ``spec`` to ``(H*tile, W*tile, 3) uint8`` RGB.
 
     ``sprites`` maps tile ids to ``(tile, tile, 3) uint8`` images that replace
-    the drawn ones.
+    the atlas's ones; ``style`` picks the atlas (see :func:`tile_images`).
     """
-    atlas = tile_images(spec, tile)
+    atlas = tile_images(spec, tile, style)
     if sprites:
         atlas = _with_sprites(atlas, sprites)
     grid = np.asarray(grid)
@@ -198,9 +239,14 @@ def render_grid(
     return atlas[grid].transpose(0, 2, 1, 3, 4).reshape(h * tile, w * tile, 3)
 
 
-def render_level(level: Level, tile: int = 16, sprites: dict[int, np.ndarray] | None = None) -> np.ndarray:
-    """Render a :class:`Level` to ``(H*tile, W*tile, 3) uint8`` RGB."""
-    return render_grid(level.spec, level.grid, tile, sprites)
+def render_level(
+    level: Level,
+    tile: int = 16,
+    sprites: dict[int, np.ndarray] | None = None,
+    style: str = "auto",
+) -> np.ndarray:
+    """Render a :class:`Level` to ``(H*tile, W*tile, 3) uint8`` RGB (arguments as :func:`render_grid`)."""
+    return render_grid(level.spec, level.grid, tile, sprites, style)
 
 
 # -- text ------------------------------------------------------------------

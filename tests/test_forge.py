@@ -17,7 +17,7 @@ from levelforge.forge import Archive, ArchiveError, LevelRecord, forge, select, 
 from levelforge.forge.repair import repair
 from levelforge.forge.scores import CHALLENGE_FLOOR, NOVELTY_SCALE, challenge, creativity, score
 from levelforge.gan import GANConfig, load_gan, save_gan, train_gan
-from levelforge.generators import procedural
+from levelforge.generators import DungeonGenerator, Generator, procedural
 from levelforge.png import read_png
 
 
@@ -179,6 +179,42 @@ def test_forge_is_reproducible_and_its_folder_byte_identical(tmp_path, dungeon_a
     assert read_png(a / "sheet.png").shape[2] == 3
     with pytest.raises(FileExistsError):
         write_run(a, runs[0].selected, "hash", 2)
+
+
+class _Flaky(Generator):
+    """Dungeon levels of which about two in three lose their avatar (malformed: never playable)."""
+
+    game = "dungeon"
+
+    def _one(self, rng, name=None, **cond):
+        lv = DungeonGenerator()._one(rng, name)
+        return lv if rng.random() < 0.35 else lf.parse_level(lv.text.replace("A", "."), "dungeon")
+
+
+def test_forge_draws_more_rounds_until_the_short_list_is_full():
+    gen = _Flaky()
+    res = forge(gen, 3, corpus=[], judge="solver", seed=1, repair=False)
+    c = res.counts()
+    assert c["candidates"] > 9  # more than the first round of 3 x N
+    assert c["playable"] >= 6 or c["candidates"] == 60  # a full short list (2 x N), or the cap (20 x N)
+    assert c["playable"] >= 6
+    # rounds draw the next indices of the same seed: the candidates are the seed's draw, in order
+    assert [x.level.text for x in res.candidates] == [lv.text for lv in gen.sample(c["candidates"], 1)]
+    assert [x.index for x in res.candidates] == list(range(c["candidates"]))
+    fixed = forge(gen, 3, corpus=[], judge="solver", seed=1, repair=False, candidates=9)
+    assert fixed.counts()["candidates"] == 9  # an explicit budget is exact
+    sure = forge(procedural("dungeon"), 3, corpus=[], judge="solver", seed=1)
+    assert sure.counts()["candidates"] == 9  # a generator that rarely fails needs one round
+
+
+def test_draws_split_at_any_point_give_the_same_levels():
+    gen = procedural("maze")
+    whole = gen.sample(7, seed=5)
+    parts = gen.sample(3, seed=5) + gen.sample(4, seed=5, start=3)
+    assert [lv.text for lv in whole] == [lv.text for lv in parts]
+    assert [lv.id for lv in whole] == [lv.id for lv in parts]
+    with pytest.raises(ValueError, match="start"):
+        gen.sample(2, seed=5, start=-1)
 
 
 def test_forge_rejects_bad_requests(dungeon_agent):

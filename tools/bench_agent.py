@@ -11,7 +11,10 @@ on:
   ``--held-out-seed`` (the training levels come from the env's own seeded
   stream); any of them that training happened to serve is dropped and counted;
 - ``gvgai`` (dungeon only): the 5 GVGAI Zelda levels in ../shared/corpora,
-  when present.
+  when present;
+- ``boxoban`` (sokoban only): ``--held-out`` puzzles drawn from Boxoban
+  medium-train in ../shared/corpora, when present (the agent trains on
+  procedural puzzles only).
 
 Prints one JSON object: training stats, the win rate on each held-out set,
 and the targets (dungeon 90%, maze 98%).
@@ -42,9 +45,10 @@ from levelforge.generators import procedural  # noqa: E402
 from levelforge.importers import import_levels  # noqa: E402
 from levelforge.level import read_levels  # noqa: E402
 
-GAMES = ("dungeon", "maze")
+GAMES = ("dungeon", "maze", "sokoban")
 TARGETS = {"dungeon_held_out": 0.90, "maze_held_out": 0.98}
 GVGAI = _bench.REPO.parent / "shared" / "corpora" / "gvgai-zelda"
+BOXOBAN = _bench.REPO.parent / "shared" / "corpora" / "boxoban" / "medium-train"
 
 
 def gvgai_levels(tmp: Path):
@@ -53,6 +57,15 @@ def gvgai_levels(tmp: Path):
         return []
     written = import_levels("gvgai", files, tmp, force=True)
     return read_levels(written, "dungeon")
+
+
+def boxoban_levels(n: int, seed: int) -> list:
+    """``n`` puzzles drawn at random from Boxoban medium-train (the agent trains on procedural levels only)."""
+    if not BOXOBAN.is_dir():
+        return []
+    levels = _bench.read_boxoban_path(BOXOBAN)
+    pick = np.random.default_rng(seed).choice(len(levels), size=min(n, len(levels)), replace=False)
+    return [levels[i] for i in sorted(pick)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -128,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory() as tmp:
             if game == "dungeon":
                 sets["gvgai"] = gvgai_levels(Path(tmp))
+            if game == "sokoban":
+                sets["boxoban"] = boxoban_levels(args.held_out, args.held_out_seed)
             for name, lvls in sets.items():
                 if not lvls:
                     held[name] = {"skipped": "not available"}

@@ -108,7 +108,8 @@ def search_comparison(game: str, n: int, seeds: int) -> dict:
         for search in ("sample", "cma"):
             t = time.perf_counter()
             res = forge(GANGenerator(gan), n, corpus=corpus, training_ids=frozenset(gan.corpus_ids), agent=agent,
-                        judge="both" if agent else "solver", seed=seed, search=search)
+                        judge="both" if agent else "solver", seed=seed, search=search,
+                        candidates=CANDIDATES_PER_LEVEL * n)  # equal budgets: no extra rounds for either
             kept = [c.scores.creativity for c in res.selected]
             row[search] = {"mean_creativity": sum(kept) / len(kept), "kept": len(kept),
                            "diversity": diversity([c.level for c in res.selected]),

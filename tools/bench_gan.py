@@ -12,6 +12,7 @@ asked for each value of the game's first feature.
 Corpora:
 - ``dungeon``: the 13 hand-made levels plus ``--corpus-size`` levels of the
   procedural generator (seed 0), 9 x 13;
+- ``maze``: the hand-made mazes plus ``--corpus-size`` procedural ones, 11 x 15;
 - ``sokoban``: Boxoban medium-train from ``../shared/corpora`` (skipped when
   absent);
 - ``cesagan``: the 5 GVGAI Zelda levels (``../shared/corpora/gvgai-zelda``,
@@ -46,7 +47,7 @@ from levelforge.generators import TileFrequencyGenerator, procedural  # noqa: E4
 from levelforge.importers import read_gvgai  # noqa: E402
 from levelforge.level import read_levels  # noqa: E402
 
-GAMES = ("dungeon", "sokoban", "cesagan")
+GAMES = ("dungeon", "maze", "sokoban", "cesagan")
 CORPORA = _bench.REPO.parent / "shared" / "corpora"
 TARGETS = {
     "dungeon_playable": 0.60, "dungeon_duplicates": 0.01, "dungeon_novelty": 0.90, "dungeon_kl_ratio": 1.5,
@@ -58,11 +59,11 @@ HIGHER_IS_BETTER = {"dungeon_duplicates": False, "dungeon_kl_ratio": False, "sok
 
 def corpus(game: str, size: int, seed: int) -> tuple[str, list, str] | None:
     """(the game the levels belong to, the levels, where they came from), or None when absent."""
-    if game == "dungeon":
-        spec = load_game("dungeon")
+    if game in ("dungeon", "maze"):
+        spec = load_game(game)
         hand = read_levels(game_levels_dir(spec), spec)
-        _bench.log(f"dungeon: generating a corpus of {size:,} procedural levels")
-        return "dungeon", hand + procedural("dungeon").sample(size, seed), f"{len(hand)} hand-made + {size} procedural"
+        _bench.log(f"{game}: generating a corpus of {size:,} procedural levels")
+        return game, hand + procedural(game).sample(size, seed), f"{len(hand)} hand-made + {size} procedural"
     if game == "sokoban":
         path = CORPORA / "boxoban" / "medium-train"
         return ("sokoban", _bench.read_boxoban_path(path), str(path)) if path.is_dir() else None
@@ -102,7 +103,7 @@ def bench_game(key: str, n: int, minutes: float, steps: int, corpus_size: int, s
     gan = train_gan(train_part, cfg, progress=True)
     if save_dir is not None:
         # Boxoban and GVGAI levels may not be redistributed: their models keep only the levels' hashes
-        save_gan(gan, save_dir / f"{key}-gan.pt", corpus="grids" if key == "dungeon" else "ids")
+        save_gan(gan, save_dir / f"{key}-gan.pt", corpus="grids" if key in ("dungeon", "maze") else "ids")
     gen = GANGenerator(gan)
     out: dict = {"game": game, "corpus": source, "corpus_levels": len(levels), "train_levels": len(train_part),
                  "held_out_levels": len(held), "gan_config": cfg.to_dict(), "gan_train": gan.stats}

@@ -5,6 +5,13 @@
 ``generate.png``: the contact sheet of ``levelforge generate --n 20 --seed 0``
 with the shipped dungeon models (the run's own ``sheet.png``, 10 columns).
 Deterministic: the same levels and models give the same files.
+
+``view_grid.png``, ``view_level.png``, ``view_play.png``, ``view_replay.png``
+and ``replay.gif``: the viewer, headless (``SDL_VIDEODRIVER=dummy``), driven
+by key presses over the archive of ``levelforge generate --n 50 --seed 0``
+(in a temporary folder): the grid with a few levels marked, one level with
+its scores, a game half played by the solver's moves, and the agent's
+replay with the solver's path drawn over it; the GIF is that replay.
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ def main() -> None:
         print(f"{game}: {', '.join(lv.name for lv in chosen)}", file=sys.stderr)
     write_png(OUT / "games.png", contact_sheet(rows, columns=1, pad=6))
     generated()
+    viewer_screens()
     print(f"wrote {OUT}", file=sys.stderr)
 
 
@@ -53,6 +61,54 @@ def generated(n: int = 20, seed: int = 0) -> None:
     result = forge(GANGenerator(gan), n, corpus=novelty_reference(gan), agent=load_agent(default_agent("dungeon"), "dungeon"),
                    seed=seed)
     write_png(OUT / "generate.png", sheet(result.selected))
+
+
+def viewer_screens(n: int = 50, seed: int = 0) -> None:
+    """Screenshots of each view of the viewer, and the agent's replay as a GIF."""
+    import os
+    import tempfile
+
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+    from click.testing import CliRunner
+
+    from levelforge.archive import Archive
+    from levelforge.cli import main as cli
+    from levelforge.gif import write_gif
+    from levelforge.viewer import from_archive, player_path, replay_frames
+    from levelforge.viewer.app import Viewer
+
+    keys = {"up": "up", "down": "down", "left": "left", "right": "right", "attack": "space", "noop": "."}
+    with tempfile.TemporaryDirectory() as tmp:
+        db = f"{tmp}/levelforge.db"
+        res = CliRunner().invoke(cli, ["generate", "--n", str(n), "--seed", str(seed), "--db", db, "--out",
+                                       f"{tmp}/run", "--quiet"])
+        if res.exit_code:
+            raise SystemExit(res.output)
+        with Archive(db) as archive:
+            cat = from_archive(archive)
+            v = Viewer(cat, size=(1280, 800))
+            v.post_keys("k", "right", "right", "k", "down", "x", "right", "right", "k", "left")
+            v.run(3, realtime=False)
+            v.screenshot(OUT / "view_grid.png")
+            v.post_keys("return")
+            v.run(2, realtime=False)
+            v.screenshot(OUT / "view_level.png")
+            entry = cat[v.screen.index]
+            plan = entry.replays["solver"].actions
+            names = entry.level.spec.actions
+            v.post_keys("p", *[keys[names[a]] for a in plan[: len(plan) // 2]])
+            v.run(2, realtime=False)
+            v.screenshot(OUT / "view_play.png")
+            agent = entry.replays.get("agent") or entry.replays["solver"]
+            v.post_keys("escape", "r", "o")
+            v.run(1, realtime=False)
+            v.screen.step, v.screen.playing = len(agent.actions) * 2 // 3, False
+            v.run(2, realtime=False)
+            v.screenshot(OUT / "view_replay.png")
+            v.close()
+            frames = replay_frames(entry.level, agent, tile=16, path=player_path(entry.level, plan))
+            write_gif(OUT / "replay.gif", frames, fps=6, hold_last=1.5)
 
 
 if __name__ == "__main__":

@@ -43,6 +43,7 @@ TOOLS = Path(__file__).resolve().parent
 AGENT_ARGS = {  # the settings measured best in docs/benchmarks.md (the DQN's tile-game runs)
     "dungeon": ["--demos", "2000", "--validation", "50", "--set", "pretrain_updates=5000"],
     "maze": ["--demos", "1000", "--validation", "50", "--set", "pretrain_updates=3000"],
+    "sokoban": ["--demos", "1000", "--validation", "50", "--set", "pretrain_updates=3000"],
 }
 
 
@@ -63,14 +64,15 @@ def gan_card(game: str, res: dict, path: Path) -> str:
         f"Made by `python tools/train_defaults.py --games {game}` on {res['machine']['date']} "
         f"({res['machine']['cpus_usable']} CPU cores, {res['machine']['processor']}).",
         "",
-        "- **Model**: conditional DCGAN with placement heads, WGAN-GP (docs/gan.md); "
+        f"- **Model**: {_kind(path)} with placement heads, WGAN-GP (docs/gan.md); "
         f"latent {cfg['latent']}, width {cfg['width']}; the critic is kept, for fine-tuning "
         "(`levelforge forge bootstrap`).",
         f"- **Data**: {r['corpus']} levels ({r['corpus_levels']:,}): {r['train_levels']:,} trained on, "
         f"{r['held_out_levels']:,} held out (the held-out column below: their distance from the training part).",
         f"- **Training**: {st['steps']:,} generator updates in {st['seconds']:.0f} s, seed {cfg['seed']}.",
         "- **Kept for novelty**: "
-        + ("the training levels." if game == "dungeon" else "the hashes of the training levels only."),
+        + ("the hashes of the training levels only (Boxoban may not be redistributed)." if game == "sokoban"
+           else "the training levels."),
         "",
         "Measured on 1000 raw samples (no repair, no filter; `tools/bench_gan.py`, docs/metrics.md):",
         "",
@@ -84,6 +86,11 @@ def gan_card(game: str, res: dict, path: Path) -> str:
         lines.append(f"| controllability | {_fmt(g['controllability'])} | |")
     lines += ["", f"Sampling: {g['samples_per_s']:,.0f} levels/s on this CPU. Raw output: `{path.stem}.json`.", ""]
     return "\n".join(lines)
+
+
+def _kind(path: Path) -> str:
+    names = load_gan(path).cond_names if path.is_file() else ()
+    return f"DCGAN conditional on {', '.join(names)}" if names else "DCGAN (the game declares no features to ask for)"
 
 
 def agent_card(game: str, res: dict, path: Path, extra: list[str]) -> str:
@@ -157,12 +164,12 @@ def main(argv: list[str] | None = None) -> int:
     for game in args.games:
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)
-            if args.only in (None, "gan") and game != "maze":
+            if args.only in (None, "gan"):
                 res = run_tool([str(TOOLS / "bench_gan.py"), "--games", game, "--minutes", str(args.minutes),
                                 "--seed", str(args.seed), "--save-models", str(tmp)], tmp / "gan.json")
                 gan = load_gan(tmp / f"{game}-gan.pt")
                 path = args.out / f"{game}-gan.pt"
-                save_gan(gan, path, corpus="grids" if game == "dungeon" else "ids")
+                save_gan(gan, path, corpus="ids" if game == "sokoban" else "grids")
                 path.with_suffix(".json").write_text(json.dumps(res, indent=1))
                 path.with_suffix(".md").write_text(gan_card(game, res, path))
                 _bench.log(f"wrote {path} and its card")

@@ -6,10 +6,11 @@ folder) print one line on stderr and exit with status 2.
 - :mod:`.app`: the root group, shared helpers, and the level commands;
 - :mod:`.gan`: ``train gan``, ``sample``;
 - :mod:`.agent`: ``train agent``, ``evaluate-agent``, ``atari train``;
-- :mod:`.forge`: ``generate`` (the main job), ``runs``, ``levels``.
+- :mod:`.forge`: ``generate`` (the main job), ``runs``, ``levels``;
+- :mod:`.viewer`: ``view``, ``play``, ``replay`` (the pygame viewer).
 """
 
-from . import agent, forge, gan  # noqa: F401  (registers their commands)
+from . import agent, forge, gan, viewer  # noqa: F401  (registers their commands)
 from .app import main
 
 __all__ = ["main"]

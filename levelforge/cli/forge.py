@@ -55,7 +55,8 @@ def _stage_reporter(quiet: bool):
               help="The game to make levels for (default: dungeon, or the generator's game).")
 @click.option("--n", "n", default=50, show_default=True, type=click.IntRange(1), help="Levels to keep.")
 @click.option("--candidates", "-k", type=click.IntRange(1),
-              help="Levels to draw from the generator and judge (default: 3 x N).")
+              help="Levels to draw from the generator and judge, exactly (default: 3 x N, then more rounds while "
+              "fewer than 2 x N are playable, up to 20 x N; with --search cma, 3 x N).")
 @click.option("--seed", default=0, show_default=True, type=int, help="The same seed gives the same levels.")
 @click.option("--generator", "generator_path", type=click.Path(dir_okay=False),
               help="A GAN model file (levelforge train gan). Default: the game's shipped model (assets/models).")
@@ -104,7 +105,7 @@ def generate(game: str | None, n: int, candidates: int | None, seed: int, genera
       levelforge generate --n 50 --search cma
     """
     from ..forge import Archive, LevelRecord, forge, write_run
-    from ..forge.pipeline import CANDIDATES_PER_LEVEL
+    from ..forge.output import replays_of
     from ..forge.defaults import novelty_reference
     from ..gan import GANGenerator, model_hash
     from ..level import read_levels
@@ -123,7 +124,7 @@ def generate(game: str | None, n: int, candidates: int | None, seed: int, genera
     reference = read_levels(list(corpus), spec) if corpus else novelty_reference(gan)
     gen_hash = model_hash(generator_path)
     agent_hash = model_hash(agent_path) if agent_path else None
-    settings = {"n": n, "candidates": candidates or CANDIDATES_PER_LEVEL * n, "judge": judge, "cond": request,
+    settings = {"n": n, "candidates": candidates or "auto", "judge": judge, "cond": request,
                 "repair": not no_repair, "max_nodes": max_nodes, "search": search, "shield": shield,
                 "generator": generator_path,
                 "agent": agent_path}
@@ -143,7 +144,7 @@ def generate(game: str | None, n: int, candidates: int | None, seed: int, genera
             records = [
                 LevelRecord(c.level.id, spec.name, f"{rank:03d}_{c.level.id}", c.level.text, rank, c.scores.to_dict(),
                             gen_hash, seed, c.index, None if c.latent is None else [float(x) for x in c.latent],
-                            c.cond, list(c.repairs), _replays(c))
+                            c.cond, list(c.repairs), replays_of(c))
                 for rank, c in enumerate(result.selected, 1)
             ]
             archive.finish_run(run_id, records)
@@ -207,15 +208,6 @@ def _models(game: str | None, generator_path: str | None, agent_path: str | None
     if judge == "solver":
         return gan, generator_path, None, None, judge  # an agent named is not used, nor recorded
     return gan, generator_path, load_agent(agent_path, gan.game), agent_path, judge
-
-
-def _replays(c) -> dict[str, tuple[list[int], bool]]:
-    out: dict[str, tuple[list[int], bool]] = {}
-    if c.plan is not None:
-        out["solver"] = (list(c.plan), True)
-    if c.agent_actions is not None:
-        out["agent"] = (list(c.agent_actions), bool(c.agent_won))
-    return out
 
 
 @main.command("runs")

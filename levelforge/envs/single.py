@@ -33,7 +33,7 @@ class TileEnv(gym.Env):
     ``reset(options={"level": Level})`` plays that level next.
     """
 
-    metadata = {"render_modes": ["rgb_array", "ansi"], "render_fps": 8}
+    metadata = {"render_modes": ["rgb_array", "ansi", "human"], "render_fps": 8}
 
     def __init__(
         self,
@@ -56,6 +56,7 @@ class TileEnv(gym.Env):
             raise ValueError(f"render_mode must be one of {self.metadata['render_modes']}, got {render_mode!r}")
         self.render_mode = render_mode
         self.tile_size = tile_size
+        self._window = None  # the human render mode's window, opened on the first frame
         self.state: State | None = None
         self.level = None
         self._slot = np.zeros(1, dtype=np.int64)
@@ -79,6 +80,8 @@ class TileEnv(gym.Env):
         if self._obs.board_shape != (self.state.board.height, self.state.board.width):
             self._obs = Observer(self.engine, self.state.board, 1)
         self._obs.write(self.state)
+        if self.render_mode == "human":
+            self.render()
         return self._obs.array[0].copy(), self._info()
 
     def step(self, action):
@@ -92,6 +95,8 @@ class TileEnv(gym.Env):
         self._obs.update(old, self.state)
         term = bool(terminated[0])
         truncated = not term and int(self.state.t[0]) >= self.max_steps
+        if self.render_mode == "human":
+            self.render()
         return self._obs.array[0].copy(), float(reward[0]), term, truncated, self._info()
 
     def _info(self) -> dict[str, Any]:
@@ -114,4 +119,18 @@ class TileEnv(gym.Env):
 
         if self.render_mode == "ansi":
             return render.ansi(self.spec_game, self.grid(), colour=False)
-        return render.render_grid(self.spec_game, self.grid(), self.tile_size)
+        frame = render.render_grid(self.spec_game, self.grid(), self.tile_size)
+        if self.render_mode == "human":  # shown in a window, as Gymnasium's human mode does
+            if self._window is None:
+                from ..window import FrameWindow
+
+                self._window = FrameWindow(f"levelforge: {self.spec_game.title}", self.metadata["render_fps"])
+            self._window.show(frame)
+            return None
+        return frame
+
+    def close(self) -> None:
+        if self._window is not None:
+            self._window.close()
+            self._window = None
+        super().close()

@@ -10,7 +10,7 @@
 - :mod:`.defaults`: the shipped models each game generates with.
 """
 
-from .archive import Archive, ArchiveError, LevelRecord
+from ..archive import Archive, ArchiveError, LevelRecord
 from .output import write_run
 from .pipeline import JUDGES, Candidate, ForgeResult, forge
 from .scores import Scores

@@ -3,8 +3,10 @@
 - ``NNN_<level id>.txt``: one text file per level, ``NNN`` its rank (001 is
   the first picked);
 - ``levels.jsonl``: one JSON object per level, in rank order: file, level
-  id, every score, the repairs made, and its provenance (generator hash,
-  seed, index in the seed's draw, latent vector, features asked for);
+  id, every score, the repairs made, its provenance (generator hash, seed,
+  index in the seed's draw, latent vector, features asked for) and its
+  replays (the solver's plan and the agent's moves, as action indices, with
+  whether they won);
 - ``sheet.png``: every level drawn with the game's tiles, labelled with its
   rank, creativity (C) and novelty (N) in hundredths and, when an agent
   judged it, whether the agent won (W) or lost (-).
@@ -34,6 +36,16 @@ def level_file(rank: int, c: Candidate) -> str:
     return f"{rank:03d}_{c.level.id}.txt"
 
 
+def replays_of(c: Candidate) -> dict[str, tuple[list[int], bool]]:
+    """player ("solver", "agent") -> (actions, won) for what played ``c``."""
+    out: dict[str, tuple[list[int], bool]] = {}
+    if c.plan is not None:
+        out["solver"] = ([int(a) for a in c.plan], True)
+    if c.agent_actions is not None:
+        out["agent"] = ([int(a) for a in c.agent_actions], bool(c.agent_won))
+    return out
+
+
 def level_record(rank: int, c: Candidate, generator_hash: str | None, seed: int) -> dict[str, Any]:
     return {
         "rank": rank,
@@ -49,6 +61,7 @@ def level_record(rank: int, c: Candidate, generator_hash: str | None, seed: int)
             "latent": None if c.latent is None else [float(x) for x in np.asarray(c.latent, dtype=np.float32)],
             "cond": c.cond,
         },
+        "replays": {p: {"actions": a, "won": w} for p, (a, w) in replays_of(c).items()},
     }
 
 

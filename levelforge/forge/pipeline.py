@@ -2,8 +2,14 @@
 
 Stages, in order (each timed, each counted in :class:`ForgeResult`):
 
-1. **draw** ``candidates`` levels from the generator (the GAN: one batched
-   pass; each level keeps its seed index, latent vector and features);
+1. **draw** candidates from the generator (the GAN: one batched pass per
+   round; each level keeps its seed index, latent vector and features). By
+   default the first round draws ``CANDIDATES_PER_LEVEL x N``, and further
+   rounds (the next indices of the same seed) follow while fewer than
+   ``pool_factor x N`` candidates are playable, up to
+   ``MAX_CANDIDATES_PER_LEVEL x N`` in all: a generator whose samples are
+   often unplayable (a Sokoban GAN's) still fills its short list, and one
+   that rarely fails pays for no more than it needs;
 2. **repair** (optional) and the **structural check** of the game's
    constraints (:mod:`levelforge.forge.repair`, :mod:`levelforge.constraints`);
    exact duplicates of an earlier candidate go no further;
@@ -22,6 +28,7 @@ Writing the archive and the output folder is the caller's (the CLI's) job.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
@@ -39,9 +46,13 @@ from .select import select
 
 JUDGES = ("solver", "agent", "both")
 SEARCHES = ("sample", "cma")
-#: candidates drawn per level kept, by default: the shipped dungeon GAN's samples are 96% playable, so
-#: 3 x N leaves a short list of 2 x N comfortably (more candidates: more solver time)
+#: candidates drawn per level kept in the first round: the shipped dungeon GAN's samples are 96% playable,
+#: so 3 x N leaves a short list of 2 x N in one round (more candidates: more solver time)
 CANDIDATES_PER_LEVEL = 3
+#: the most candidates drawn per level kept, in all rounds
+MAX_CANDIDATES_PER_LEVEL = 20
+#: a further round draws this much more than the playable rate so far says it needs
+ROUND_MARGIN = 1.25
 
 
 @dataclass
@@ -144,7 +155,12 @@ def forge(
     pool_factor: float = 2.0,
     progress: Progress | None = None,
 ) -> ForgeResult:
-    """Draw ``candidates`` levels (default ``CANDIDATES_PER_LEVEL x n``), judge them, keep the best ``n``.
+    """Draw ``candidates`` levels, judge them, keep the best ``n``.
+
+    ``candidates``: exactly this many (the same judging budget for any
+    generator, as comparisons need); None: rounds of draws until
+    ``pool_factor x n`` are playable, from ``CANDIDATES_PER_LEVEL x n`` up to
+    ``MAX_CANDIDATES_PER_LEVEL x n`` (exactly this many under ``search="cma"``).
 
     ``corpus``: the generator's training levels (novelty is the distance to
     them); ``training_ids``: content hashes of training levels not in
@@ -165,7 +181,7 @@ def forge(
     if judge != "solver" and agent is None:
         raise ValueError(f"judge={judge!r} needs an agent")
     total = candidates if candidates is not None else CANDIDATES_PER_LEVEL * n
-    if total < n:
+    if candidates is not None and total < n:
         raise ValueError(f"candidates ({total}) must be at least n ({n})")
     report = progress or (lambda stage, done, of: None)
     evaluate = Evaluator(generator.game, corpus, training_ids, agent, judge, repair, max_nodes, shield, report)
@@ -174,10 +190,8 @@ def forge(
 
         pool = cma_search(generator, total, seed, cond, evaluate)
     else:
-        t = time.perf_counter()
-        pool = _draw(generator, total, seed, cond, report)
-        evaluate.seconds["draw"] = time.perf_counter() - t
-        evaluate(pool)
+        cap = total if candidates is not None else MAX_CANDIDATES_PER_LEVEL * n
+        pool = _draw_rounds(generator, total, cap, max(n, math.ceil(pool_factor * n)), seed, cond, evaluate)
     t = time.perf_counter()
     sound = evaluate.sound
     chosen, diversity = select([c.level for c in sound], [c.scores.creativity for c in sound], n, pool_factor)
@@ -187,11 +201,32 @@ def forge(
     return ForgeResult([sound[k] for k in chosen], pool, evaluate.seconds)
 
 
-def _draw(generator: Generator, total: int, seed: int, cond, report: Progress) -> list[Candidate]:
+def _draw_rounds(generator: Generator, first: int, cap: int, want: int, seed: int, cond,
+                 evaluate: Evaluator) -> list[Candidate]:
+    """Draw and evaluate ``first`` candidates, then more rounds while fewer than ``want`` are playable
+    and fewer than ``cap`` were drawn; each round sized from the playable rate so far."""
+    pool: list[Candidate] = []
+    size = min(first, cap)
+    while size > 0:
+        t = time.perf_counter()
+        batch = _draw(generator, size, seed, cond, evaluate.report, start=len(pool))
+        evaluate.seconds["draw"] = evaluate.seconds.get("draw", 0.0) + time.perf_counter() - t
+        pool += batch
+        evaluate(batch)
+        playable = sum(c.scores.playable for c in evaluate.sound)
+        if playable >= want:
+            break
+        rate = max(playable, 1) / len(pool)
+        size = min(cap - len(pool), max(first, math.ceil(ROUND_MARGIN * (want - playable) / rate)))
+    return pool
+
+
+def _draw(generator: Generator, total: int, seed: int, cond, report: Progress, start: int = 0) -> list[Candidate]:
+    """Candidates ``start .. start + total - 1`` of the seed's draw."""
     report("draw", 0, total)
-    draw = generator.draw(total, seed, cond)
+    draw = generator.draw(total, seed, cond, start)
     report("draw", total, total)
-    return [Candidate(lv, i, None if draw.latents is None else draw.latents[i],
+    return [Candidate(lv, start + i, None if draw.latents is None else draw.latents[i],
                       None if draw.cond is None else features_of(generator, draw.cond[i]))
             for i, lv in enumerate(draw.levels)]
 

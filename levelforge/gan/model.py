@@ -59,12 +59,14 @@ class LevelGAN:
         spec = load_game(game)
         planes = len(spec.tiles) + 1
         n_cond = len(cond_names)
+        prior = np.asarray(cond_prior, dtype=np.int64)
+        prior = prior.reshape(len(prior) if prior.ndim == 2 else -1, n_cond)  # (N, F), also with no features
         heads = PlacementHeads(placement_groups(spec, tuple(cond_names)), size, height, width,
                                torch.as_tensor(np.asarray(cond_scale, dtype=np.float32)),
                                spec.tile(spec.ground).id, len(spec.tiles))
         return cls(
             game, height, width, size, latent, net_width, tuple(cond_names),
-            np.asarray(cond_scale, dtype=np.float32), np.asarray(cond_prior, dtype=np.int64).reshape(-1, n_cond),
+            np.asarray(cond_scale, dtype=np.float32), prior,
             LevelGenerator(latent, n_cond, planes - 1, size, net_width, heads=heads),
             LevelCritic(planes, n_cond, size, net_width) if with_critic else None,
             dict(config or {}),

@@ -50,17 +50,17 @@ class GANGenerator(Generator):
             counts[:, gan.cond_names.index(name)] = value
         return z, counts
 
-    def draw(self, n: int, seed: int, cond: dict[str, Any] | None = None) -> Draw:
+    def draw(self, n: int, seed: int, cond: dict[str, Any] | None = None, start: int = 0) -> Draw:
         request = self.check_cond(cond)
-        z, counts = self.latents(child_rngs(n, seed), request)
-        names = [f"{self.game}_{self.label}_{seed}_{i}" for i in range(n)]
+        z, counts = self.latents(child_rngs(n, seed, start), request)
+        names = [f"{self.game}_{self.label}_{seed}_{i}" for i in range(start, start + n)]
         return Draw(self.gan.levels(z, counts, names), z, counts)
 
-    def sample(self, n: int, seed: int, cond: dict[str, Any] | None = None) -> list[Level]:
-        return self.draw(n, seed, cond).levels
+    def sample(self, n: int, seed: int, cond: dict[str, Any] | None = None, start: int = 0) -> list[Level]:
+        return self.draw(n, seed, cond, start).levels
 
-    def iter_sample(self, n: int, seed: int, cond: dict[str, Any] | None = None) -> Iterator[Level]:
-        yield from self.sample(n, seed, cond)  # one batched pass: fast enough to need no progress
+    def iter_sample(self, n: int, seed: int, cond: dict[str, Any] | None = None, start: int = 0) -> Iterator[Level]:
+        yield from self.sample(n, seed, cond, start)  # one batched pass: fast enough to need no progress
 
     def _one(self, rng: np.random.Generator, name: str | None = None, **cond: Any) -> Level:
         z, counts = self.latents([rng], cond)

@@ -48,19 +48,20 @@ class Generator(ABC):
     game: str
     cond_keys: frozenset[str] = frozenset()
 
-    def sample(self, n: int, seed: int, cond: dict[str, Any] | None = None) -> list[Level]:
-        """``n`` levels named ``<game>_gen_<seed>_<i>``; the same seed gives the same levels."""
-        return list(self.iter_sample(n, seed, cond))
+    def sample(self, n: int, seed: int, cond: dict[str, Any] | None = None, start: int = 0) -> list[Level]:
+        """``n`` levels named ``<game>_gen_<seed>_<i>``, ``i`` from ``start``; the same seed gives the
+        same levels, and ``sample(a + b, s)`` is ``sample(a, s) + sample(b, s, start=a)``."""
+        return list(self.iter_sample(n, seed, cond, start))
 
-    def iter_sample(self, n: int, seed: int, cond: dict[str, Any] | None = None) -> Iterator[Level]:
+    def iter_sample(self, n: int, seed: int, cond: dict[str, Any] | None = None, start: int = 0) -> Iterator[Level]:
         """:meth:`sample`'s levels one at a time (for progress on long runs)."""
         opts = self.check_cond(cond)
-        for i, rng in enumerate(child_rngs(n, seed)):
+        for i, rng in enumerate(child_rngs(n, seed, start), start):
             yield self._one(rng, name=f"{self.game}_gen_{seed}_{i}", **opts)
 
-    def draw(self, n: int, seed: int, cond: dict[str, Any] | None = None) -> Draw:
+    def draw(self, n: int, seed: int, cond: dict[str, Any] | None = None, start: int = 0) -> Draw:
         """:meth:`sample`, with the latent vectors of generators that have them."""
-        return Draw(self.sample(n, seed, cond))
+        return Draw(self.sample(n, seed, cond, start))
 
     def __call__(self, rng: np.random.Generator) -> Level:
         """One level drawn from ``rng`` (the environments' callable level source)."""
@@ -115,14 +116,16 @@ class SolverFiltered(Generator):
         return False
 
 
-def child_rngs(n: int, seed: int) -> list[np.random.Generator]:
-    """One random generator per level ``i < n``, from child ``i`` of ``SeedSequence(seed)``
-    (so level ``i`` depends only on ``seed`` and ``i``); bad ``n`` or ``seed``: ValueError."""
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-        raise ValueError(f"n must be an integer >= 0, got {n!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
-    return [np.random.default_rng(s) for s in np.random.SeedSequence(int(seed)).spawn(int(n))]
+def child_rngs(n: int, seed: int, start: int = 0) -> list[np.random.Generator]:
+    """One random generator per level ``i`` in ``start .. start + n - 1``, from child ``i`` of
+    ``SeedSequence(seed)`` (so level ``i`` depends only on ``seed`` and ``i``, however the draws
+    are split); bad ``n``, ``seed`` or ``start``: ValueError."""
+    for name, v in (("n", n), ("seed", seed), ("start", start)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
+            raise ValueError(f"{name} must be an integer >= 0, got {v!r}")
+    # exactly the children SeedSequence(seed).spawn(start + n)[start:] would give, without the first ones
+    return [np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(int(start) + i,)))
+            for i in range(int(n))]
 
 
 def bfs(passable: np.ndarray, start: tuple[int, int]) -> np.ndarray:

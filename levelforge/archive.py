@@ -13,7 +13,10 @@ Schema (``SCHEMA``; docs/forge.md shows example queries):
   in that seed's draw, its latent vector (JSON) and feature request, and
   the repairs made to it. Hash, seed and index make the level again.
 - ``replays``: action sequences that play a level: the solver's shortest
-  plan and the agent's moves, with whether they won.
+  plan and the agent's moves, with whether they won (and a person's, saved
+  from ``levelforge play``).
+- ``marks``: a person's verdict on a kept level, ``kept`` or ``rejected``
+  (``levelforge view``), with when it was given.
 
 Writing is transactional: a run's row is committed when it starts, and all
 of its levels and replays in one transaction when it ends, with the run's
@@ -32,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2 added ``marks``; a version 1 archive is upgraded on opening
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     run_id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -80,7 +83,16 @@ CREATE TABLE IF NOT EXISTS replays (
     PRIMARY KEY (run_id, level_id, player),
     FOREIGN KEY (run_id, level_id) REFERENCES levels(run_id, level_id)
 );
+CREATE TABLE IF NOT EXISTS marks (
+    run_id INTEGER NOT NULL,
+    level_id TEXT NOT NULL,
+    mark TEXT NOT NULL CHECK (mark IN ('kept', 'rejected')),
+    marked TEXT NOT NULL,
+    PRIMARY KEY (run_id, level_id),
+    FOREIGN KEY (run_id, level_id) REFERENCES levels(run_id, level_id)
+);
 """
+MARKS = ("kept", "rejected")
 
 
 class ArchiveError(Exception):
@@ -120,7 +132,7 @@ class Archive:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA foreign_keys=ON")
             version = self.db.execute("PRAGMA user_version").fetchone()[0]
-            if version not in (0, SCHEMA_VERSION):
+            if version not in range(SCHEMA_VERSION + 1):
                 raise ArchiveError(f"{self.path}: archive schema version {version}; this levelforge writes "
                                    f"version {SCHEMA_VERSION}")
             with self._transaction():
@@ -181,7 +193,35 @@ class Archive:
             self.db.execute("UPDATE runs SET status=?, finished=? WHERE run_id=? AND status='running'",
                             (status, _now(), run_id))
 
+    def set_mark(self, run_id: int, level_id: str, mark: str | None) -> None:
+        """A person's verdict on a level of a run: ``"kept"``, ``"rejected"``, or None to clear it."""
+        if mark is not None and mark not in MARKS:
+            raise ValueError(f"mark must be one of {', '.join(MARKS)} or None, got {mark!r}")
+        with self._transaction():
+            if mark is None:
+                self.db.execute("DELETE FROM marks WHERE run_id=? AND level_id=?", (run_id, level_id))
+            else:
+                self.db.execute("INSERT OR REPLACE INTO marks (run_id, level_id, mark, marked) VALUES (?, ?, ?, ?)",
+                                (run_id, level_id, mark, _now()))
+
+    def add_replay(self, run_id: int, level_id: str, player: str, actions: Sequence[int], won: bool) -> None:
+        """Keep (or replace) ``player``'s replay of a level of a run."""
+        with self._transaction():
+            self.db.execute("INSERT OR REPLACE INTO replays (run_id, level_id, player, actions, won) "
+                            "VALUES (?, ?, ?, ?, ?)", (run_id, level_id, player, json.dumps([int(a) for a in actions]),
+                                                       int(bool(won))))
+
     # -- reading --------------------------------------------------------------------------
+    def marks(self, run_id: int) -> dict[str, str]:
+        """level id -> mark, for the marked levels of a run."""
+        rows = self.db.execute("SELECT level_id, mark FROM marks WHERE run_id=?", (run_id,))
+        return {r["level_id"]: r["mark"] for r in rows}
+
+    def latest_run(self) -> int | None:
+        """The newest run that kept levels, or None."""
+        row = self.db.execute("SELECT MAX(run_id) FROM runs WHERE status='done' AND kept > 0").fetchone()
+        return row[0] if row and row[0] is not None else None
+
     def runs(self) -> list[dict[str, Any]]:
         return [dict(r) for r in self.db.execute("SELECT * FROM runs ORDER BY run_id")]
 
