@@ -10,7 +10,14 @@
   become ``dungeon`` levels named after the file; the ``dungeon`` game uses
   GVGAI's characters, so no translation is needed.
 
-Both accept LF or CRLF line ends, a UTF-8 byte order mark and a missing final
+- ``vglc``: Video Game Level Corpus text files (one level per file, one
+  character per tile), as ``levelforge export --format vglc`` writes them. A
+  ``legend.json`` beside the files that levelforge wrote says the game and
+  each character's tile, so the characters are mapped by tile name (and
+  ``--game`` may be left out); without one, the characters must be the
+  game's own and ``--game`` names it.
+
+All accept LF or CRLF line ends, a UTF-8 byte order mark and a missing final
 newline. Every problem is a :class:`LevelFormatError` naming the file and line.
 """
 
@@ -25,7 +32,7 @@ from .game import load_game
 from .level import Level, parse_level, read_file, write_levels
 
 #: Import format -> the game its levels belong to.
-KINDS: dict[str, str] = {"boxoban": "sokoban", "gvgai": "dungeon"}
+KINDS: dict[str, str] = {"boxoban": "sokoban", "gvgai": "dungeon", "vglc": "the legend's or --game's"}
 
 _HEADER = re.compile(r";\s*(\d+)\s*")
 _GVGAI_LEGEND = "w wall, . floor, A avatar, + key, g goal door, 1 2 3 monsters"
@@ -118,16 +125,53 @@ def read_gvgai(path: str | Path) -> Level:
     return parse_level("\n".join(lines), "dungeon", source=str(p), name=p.stem)
 
 
-_READERS: dict[str, Callable[[Path], list[Level]]] = {
-    "boxoban": read_boxoban,
-    "gvgai": lambda p: [read_gvgai(p)],
+def read_vglc(path: str | Path, game: str | None = None) -> Level:
+    """A VGLC text level; with a levelforge ``legend.json`` beside it, its characters are mapped by tile name."""
+    import json
+
+    p, text = _read_text(path, "VGLC level")
+    legend_file = p.parent / "legend.json"
+    mapping: dict[str, str] | None = None
+    if legend_file.is_file():
+        try:
+            doc = json.loads(legend_file.read_text())
+            lf = doc.get("levelforge") if isinstance(doc, dict) else None
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise LevelFormatError(f"{legend_file}: not a JSON legend ({e})") from None
+        if isinstance(lf, dict) and isinstance(lf.get("tiles"), dict):
+            if game is not None and lf.get("game") != load_game(game).name:
+                raise LevelImportError(f"{legend_file} is a legend of {lf.get('game')!r}, not of {game!r}")
+            game = lf.get("game")
+            spec = load_game(game)
+            try:
+                mapping = {ch: spec.tile(t["name"]).char for ch, t in lf["tiles"].items()}
+            except (KeyError, TypeError) as e:
+                raise LevelFormatError(f"{legend_file}: a tile {e} that {spec.name} does not have") from None
+    if game is None:
+        raise LevelImportError(f"{p}: no levelforge legend.json beside it; say the game with --game")
+    if mapping is not None:
+        rows = text.rstrip("\n").split("\n")
+        for r, row in enumerate(rows, 1):
+            bad = next((ch for ch in row if ch not in mapping), None)
+            if bad is not None:
+                raise LevelFormatError(f"{p}: row {r}: {bad!r} is not in {legend_file.name}")
+        text = "\n".join("".join(mapping[ch] for ch in row) for row in rows)
+    return parse_level(text, game, source=str(p), name=p.stem)
+
+
+_READERS: dict[str, Callable[[Path, str | None], list[Level]]] = {
+    "boxoban": lambda p, game: read_boxoban(p),
+    "gvgai": lambda p, game: [read_gvgai(p)],
+    "vglc": lambda p, game: [read_vglc(p, game)],
 }
 
 
 def import_levels(
-    kind: str, files: Iterable[str | Path], out: str | Path, force: bool = False
+    kind: str, files: Iterable[str | Path], out: str | Path, force: bool = False, game: str | None = None
 ) -> list[Path]:
     """Read ``files`` of format ``kind`` and write each level to ``out/<name>.txt``.
+
+    ``game``: the game of ``vglc`` files without a levelforge legend.
 
     ``out`` is created if missing. Every file is read and checked before
     anything is written, so a bad file or a clash writes nothing. An existing
@@ -142,7 +186,7 @@ def import_levels(
     named: dict[str, Path] = {}
     levels: list[Level] = []
     for f in files:
-        for level in reader(f):
+        for level in reader(f, game):
             if level.name in named:
                 raise LevelImportError(
                     f"{named[level.name]} and {f} both give a level named {level.name!r}; "

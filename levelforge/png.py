@@ -28,13 +28,13 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
-def write_png(path: str | Path, rgb: np.ndarray, level: int = 6) -> Path:
-    """Write ``rgb`` ``(H, W, 3) uint8`` as an 8-bit RGB PNG (filter 0 on every row); returns the path."""
+def encode_png(rgb: np.ndarray, level: int = 6) -> bytes:
+    """``rgb`` ``(H, W, 3) uint8`` as the bytes of an 8-bit RGB PNG (filter 0 on every row)."""
     rgb = check_rgb(rgb)
     h, w, _ = rgb.shape
     raw = np.zeros((h, 1 + w * 3), dtype=np.uint8)  # column 0: filter type 0 (None)
     raw[:, 1:] = rgb.reshape(h, w * 3)
-    png = b"".join(
+    return b"".join(
         (
             PNG_SIGNATURE,
             _chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)),
@@ -42,8 +42,12 @@ def write_png(path: str | Path, rgb: np.ndarray, level: int = 6) -> Path:
             _chunk(b"IEND", b""),
         )
     )
+
+
+def write_png(path: str | Path, rgb: np.ndarray, level: int = 6) -> Path:
+    """Write ``rgb`` ``(H, W, 3) uint8`` as a PNG file (:func:`encode_png`); returns the path."""
     p = Path(path)
-    p.write_bytes(png)
+    p.write_bytes(encode_png(rgb, level))
     return p
 
 

@@ -155,7 +155,7 @@ def test_render_none_without_render_mode() -> None:
 def test_bad_render_mode_and_action() -> None:
     lv = lvl(FULL["maze"], "maze")
     with pytest.raises(ValueError):
-        TileEnv("maze", levels=[lv], render_mode="human")
+        TileEnv("maze", levels=[lv], render_mode="pixels")
     env = TileEnv("maze", levels=[lv])
     with pytest.raises(RuntimeError):
         env.step(0)

@@ -17,7 +17,7 @@ from levelforge.gan import GANConfig, GANFileError, GANGenerator, GANTrainingErr
 from levelforge.gan.encoding import canvas_size, decode, encode, fix_padding, level_mask
 from levelforge.gan.models import LevelCritic, LevelGenerator
 from levelforge.gan.placement import PlacementHeads, placement_groups
-from levelforge.gan.structure import FeatureLoss, ReachPenalty, StructurePenalty, object_planes
+from levelforge.gan.structure import FeatureLoss, ReachPenalty, StructurePenalty, StuckPenalty, object_planes
 from levelforge.gan.train import LOG_FIELDS
 from levelforge.generators import PlayableOnly, procedural
 from levelforge.level import parse_level
@@ -288,3 +288,22 @@ def test_cli_agent_on_a_gan_that_makes_no_playable_level_fails_in_one_line(tiny_
 def test_a_time_limit_ends_training_before_it(dungeons) -> None:
     gan = train_gan(dungeons, GANConfig(steps=1_000_000, max_seconds=1.5, **TINY), progress=False)
     assert 0 < gan.stats["steps"] < 1_000_000 and gan.stats["seconds"] <= 1.5
+
+
+def test_stuck_penalty_counts_boxes_in_corners_off_their_goals():
+    spec = lf.load_game("sokoban")
+    stuck = StuckPenalty(spec)
+    texts = [
+        "#####\n#$ .#\n# @ #\n#####\n",  # a box in a corner, off the goal: lost
+        "#####\n#*  #\n# @ #\n#####\n",  # a box in a corner on its goal: fine
+        "######\n#    #\n# $@.#\n#    #\n######\n",  # a box in the open: fine
+    ]
+    levels = [parse_level(t, "sokoban") for t in texts]
+    got = []
+    for lv in levels:
+        p = encode([lv], len(spec.tiles), 8)[:, :-1, : lv.height, : lv.width]
+        got.append(float(stuck(p)[0]))
+    assert got == [1.0, 0.0, 0.0]
+    dungeon = lf.load_game("dungeon")
+    lv = procedural("dungeon").sample(1, seed=0)[0]
+    assert float(StuckPenalty(dungeon)(encode([lv], len(dungeon.tiles), 16)[:, :-1, :9, :13])[0]) == 0.0

@@ -255,8 +255,8 @@ def test_import_name_clash(tmp_path: Path) -> None:
 
 
 def test_import_unknown_kind_and_no_files(tmp_path: Path) -> None:
-    with pytest.raises(LevelforgeError, match="unknown import format 'vglc'; known: boxoban, gvgai"):
-        import_levels("vglc", [], tmp_path)
+    with pytest.raises(LevelforgeError, match="unknown import format 'vgdl'; known: boxoban, gvgai, vglc"):
+        import_levels("vgdl", [], tmp_path)
     with pytest.raises(LevelforgeError, match="no boxoban files"):
         import_levels("boxoban", [], tmp_path)
 

@@ -113,7 +113,15 @@ def test_unsolvable_gave_up_and_step_limit():
     assert r.verdict == GAVE_UP and "node budget" in r.reason
     # a box pushed into a corner can never reach the goal: deadlock, unsolvable
     stuck = lf.parse_level("#####\n#$ .#\n# @ #\n#####\n", "sokoban")
-    assert Solver("sokoban").solve(stuck).verdict == UNSOLVABLE
+    r = Solver("sokoban").solve(stuck)
+    assert r.verdict == UNSOLVABLE and r.nodes == 1 and "never be pushed" in r.reason  # seen at the start
+    # two boxes side by side against a wall: a frozen square from the start, however much room is left
+    frozen = lf.parse_level("#######\n#$$  .#\n#  @ .#\n#     #\n#######\n", "sokoban")
+    r = Solver("sokoban").solve(frozen)
+    assert r.verdict == UNSOLVABLE and r.nodes == 1
+    # the same boxes, one already on its goal and the other free to move: solvable
+    fine = lf.parse_level("#######\n#*    #\n#  @$.#\n#     #\n#######\n", "sokoban")
+    assert Solver("sokoban").solve(fine).solved
 
 
 def test_dungeon_plan_uses_waiting_and_sword():

@@ -132,7 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--game", default="dungeon")
     ap.add_argument("--n", type=int, default=50)
     ap.add_argument("--repeats", type=int, default=3, help="timed cold runs of generate")
-    ap.add_argument("--candidates", type=int, default=1000, help="raw samples for the agreement measurement")
+    ap.add_argument("--candidates", type=int, default=1000,
+                    help="raw samples for the agreement measurement (0: skip it)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--search-seeds", type=int, default=5,
                     help="seeds of the --search cma against plain sampling comparison (0: skip it)")
@@ -154,10 +155,11 @@ def main(argv: list[str] | None = None) -> int:
             filecmp.cmp(first / f, last / f, shallow=False) for f in names)
         results["byte_identical"] = same
     measured = {f"{args.game}_generate_seconds": max(r["seconds"] for r in results["generate"])}
-    if default_agent(args.game) is not None:
+    if default_agent(args.game) is not None and args.candidates:
         _bench.log(f"agreement: {args.candidates} raw samples, solver and agent")
         results["agreement"] = agreement(args.game, args.candidates, args.seed + 1)
-        measured["agreement"] = results["agreement"]["shield_1"]["agreement"]  # the forge's default judge
+        key = "agreement" if args.game == "dungeon" else f"{args.game}_agreement"  # the target is dungeon's
+        measured[key] = results["agreement"]["shield_1"]["agreement"]  # the forge's default judge
     if args.search_seeds:
         results["search"] = search_comparison(args.game, args.n, args.search_seeds)
         measured["cma_creativity_gain"] = results["search"]["mean_cma"] - results["search"]["mean_sample"]

@@ -7,10 +7,11 @@ folder) print one line on stderr and exit with status 2.
 - :mod:`.gan`: ``train gan``, ``sample``;
 - :mod:`.agent`: ``train agent``, ``evaluate-agent``, ``atari train``;
 - :mod:`.forge`: ``generate`` (the main job), ``runs``, ``levels``;
-- :mod:`.viewer`: ``view``, ``play``, ``replay`` (the pygame viewer).
+- :mod:`.viewer`: ``view``, ``play``, ``replay`` (the pygame viewer);
+- :mod:`.export`: ``export`` (Tiled, LDtk, Godot, plain formats).
 """
 
-from . import agent, forge, gan, viewer  # noqa: F401  (registers their commands)
+from . import agent, export, forge, gan, viewer  # noqa: F401  (registers their commands)
 from .app import main
 
 __all__ = ["main"]

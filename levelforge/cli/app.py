@@ -318,21 +318,24 @@ def evaluate(sets: tuple[str, ...], game: str, corpus_paths: tuple[str, ...], co
 
 
 @main.command(name="import")
-@click.argument("kind", type=click.Choice(["boxoban", "gvgai"]))
+@click.argument("kind", type=click.Choice(["boxoban", "gvgai", "vglc"]))
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 @click.option("--out", "-o", required=True, type=click.Path(file_okay=False), help="Folder to write the level files into.")
+@click.option("--game", "-g", help="vglc only: the game of files without a levelforge legend.json beside them.")
 @click.option("--force", is_flag=True, help="Overwrite level files that already exist.")
 @_guard
-def import_(kind: str, files: tuple[str, ...], out: str, force: bool) -> None:
+def import_(kind: str, files: tuple[str, ...], out: str, game: str | None, force: bool) -> None:
     """Convert published level files into levelforge levels, one file per level.
 
     boxoban: DeepMind Boxoban files (`; N` headers, many puzzles per file) to
-    sokoban levels. gvgai: GVGAI zelda level files to dungeon levels.
+    sokoban levels. gvgai: GVGAI zelda level files to dungeon levels. vglc:
+    Video Game Level Corpus text files, e.g. from levelforge export --format
+    vglc (its legend.json maps the characters; otherwise give --game).
     """
-    from ..importers import KINDS, import_levels
+    from ..importers import import_levels
 
-    written = import_levels(kind, [Path(f) for f in files], Path(out), force=force)
-    click.echo(f"wrote {len(written)} {KINDS[kind]} levels to {out}")
+    written = import_levels(kind, [Path(f) for f in files], Path(out), force=force, game=game)
+    click.echo(f"wrote {len(written)} levels to {out}")
 
 
 @main.group()

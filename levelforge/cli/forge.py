@@ -64,7 +64,8 @@ def _stage_reporter(quiet: bool):
               help="A DQN agent file (levelforge train agent). Default: the game's shipped agent.")
 @click.option("--judge", default=None, type=click.Choice(["solver", "agent", "both"]),
               help="The playability gate: the exact solver, the agent (for games without a solver), or the "
-              "solver's gate with the agent's play scored too.  [default: both, or solver when there is no agent]")
+              "solver's gate with the agent's play scored too.  [default: both; solver when there is no agent, "
+              "and for sokoban, whose shipped agent is too weak to judge]")
 @click.option("--corpus", multiple=True, type=click.Path(exists=True),
               help="Training levels to measure novelty against (default: those the model file keeps, plus the "
               "game's shipped levels).")
@@ -185,10 +186,11 @@ def generate(game: str | None, n: int, candidates: int | None, seed: int, genera
 
 def _models(game: str | None, generator_path: str | None, agent_path: str | None, judge: str | None):
     """The GAN, the agent and the judge a run uses: the ones named, else the
-    game's shipped ones; ``judge`` None: both when there is an agent, else
-    the solver alone. Returns (gan, generator path, agent, agent path, judge)."""
+    game's shipped ones; ``judge`` None: the game's default (``DEFAULT_JUDGE``)
+    unless an agent is named, else both when there is an agent, else the
+    solver alone. Returns (gan, generator path, agent, agent path, judge)."""
     from ..agent import load_agent
-    from ..forge.defaults import DEFAULT_GAME, default_agent, default_generator
+    from ..forge.defaults import DEFAULT_GAME, DEFAULT_JUDGE, default_agent, default_generator
     from ..gan import load_gan
 
     if generator_path is None:
@@ -198,6 +200,8 @@ def _models(game: str | None, generator_path: str | None, agent_path: str | None
             raise Fail(f"no shipped generator for {name}; give one with --generator (levelforge train gan)")
         generator_path = str(found)
     gan = load_gan(generator_path, game)
+    if judge is None and agent_path is None:
+        judge = DEFAULT_JUDGE.get(gan.game)
     if agent_path is None and judge != "solver":
         found = default_agent(gan.game)
         if found is not None:

@@ -20,7 +20,8 @@ probabilities (Bengio et al. 2013's straight-through estimator).
 The generator also pays, per sample, ``structure_weight`` times the game's
 structural penalty, ``feature_weight`` times the feature gap and
 ``reach_weight`` times the expected number of objects out of the player's
-reach, and gains ``seeking_weight`` times the mode-seeking ratio of its
+reach, ``stuck_weight`` times the expected number of items to push that
+start stuck in a corner (push puzzles only), and gains ``seeking_weight`` times the mode-seeking ratio of its
 object planes (:mod:`levelforge.gan.structure`). Real levels are flipped
 left-right and up-down at random (``augment``), which keeps every structural
 property of these games. Each batch's feature vectors come from real levels,
@@ -46,10 +47,10 @@ from ..runlog import Progress, RunLog
 from ..settings import Settings
 from .encoding import canvas_size, encode
 from .model import LevelGAN
-from .structure import FeatureLoss, ReachPenalty, StructurePenalty, mode_seeking, object_planes
+from .structure import FeatureLoss, ReachPenalty, StructurePenalty, StuckPenalty, mode_seeking, object_planes
 
 LOG_FIELDS = ("step", "critic_loss", "wasserstein", "gradient_penalty", "generator_loss", "structure", "feature",
-              "seeking", "unreached", "seconds")
+              "seeking", "unreached", "stuck", "seconds")
 
 
 class GANTrainingError(LevelforgeError):
@@ -74,6 +75,7 @@ class GANConfig(Settings):
     feature_weight: float = 1.0
     seeking_weight: float = 1.0  # mode seeking: object placements must move with the latent vector
     reach_weight: float = 1.0  # objects the player cannot walk to (soft flood fill)
+    stuck_weight: float = 1.0  # push puzzles: items to cover that start stuck in a corner
     hard: bool = True  # the critic sees decoded (one-hot) levels; gradients pass straight through
     critic_lr: float = 3e-4  # the critic learns faster than the generator (TTUR, Heusel et al. 2017); 0: lr
     augment: bool = True
@@ -93,7 +95,7 @@ class GANConfig(Settings):
             (self.lr > 0 and self.critic_lr >= 0, "lr must be > 0 and critic_lr >= 0"),
             (0 <= self.beta1 < 1 and 0 <= self.beta2 < 1, "beta1 and beta2 must be in [0, 1)"),
             (min(self.gp_weight, self.structure_weight, self.feature_weight, self.seeking_weight,
-                 self.reach_weight) >= 0,
+                 self.reach_weight, self.stuck_weight) >= 0,
              "weights must be >= 0"),
             (self.log_every >= 1, "log_every must be >= 1"),
             (self.max_seconds >= 0, "max_seconds must be >= 0"),
@@ -187,6 +189,7 @@ def train_gan(
     structure, feature_gap = StructurePenalty(spec, h, w), FeatureLoss(spec)
     objects = object_planes(spec)
     reach = ReachPenalty(spec, objects)
+    stuck = StuckPenalty(spec)
     opt_g = torch.optim.Adam(gan.generator.parameters(), lr=cfg.lr, betas=(cfg.beta1, cfg.beta2))
     opt_d = torch.optim.Adam(critic.parameters(), lr=cfg.critic_lr or cfg.lr, betas=(cfg.beta1, cfg.beta2))
 
@@ -248,8 +251,9 @@ def train_gan(
             s_pen, f_gap = structure(inside, sure).mean(), feature_gap(inside, c, sure).mean()
             seek = mode_seeking(inside[:, objects], z, half)
             unreached = reach(inside).mean() if cfg.reach_weight else torch.zeros(())
+            stuck_items = stuck(inside).mean() if cfg.stuck_weight else torch.zeros(())
             loss_g = (-critic(shown(p), cs).mean() + cfg.structure_weight * s_pen + cfg.feature_weight * f_gap
-                      - cfg.seeking_weight * seek + cfg.reach_weight * unreached)
+                      - cfg.seeking_weight * seek + cfg.reach_weight * unreached + cfg.stuck_weight * stuck_items)
             opt_g.zero_grad(set_to_none=True)
             loss_g.backward()
             opt_g.step()
@@ -257,7 +261,7 @@ def train_gan(
             per_step = (time.perf_counter() - t0) / step
             for k, v in (("critic_loss", loss_d), ("wasserstein", d_real - d_fake), ("gradient_penalty", gp),
                          ("generator_loss", loss_g), ("structure", s_pen), ("feature", f_gap), ("seeking", seek),
-                         ("unreached", unreached)):
+                         ("unreached", unreached), ("stuck", stuck_items)):
                 sums[k] = sums.get(k, 0.0) + float(v.detach())
             n_sums += 1
             if step % cfg.log_every == 0 or step == cfg.steps:

@@ -12,7 +12,10 @@ won, so the search stays exact:
   pushable item can never change (no item in it can be pushed along either
   axis); if one of its items still needs covering, the level is lost.
 
-Both are checked only where an item was just pushed.
+Both are checked where an item was just pushed (:meth:`PushDeadlocks.dead_children`),
+and once on the start state (:meth:`PushDeadlocks.dead_state`): a level that
+starts with a box in a corner is lost before the first move, and the search
+need not walk every state of the rest of it to find out.
 """
 
 from __future__ import annotations
@@ -55,6 +58,21 @@ class PushDeadlocks:
                     live[x] = True
                     todo.append(x)
         return live
+
+    def dead_state(self, state: State) -> bool:
+        """Is the one-row ``state`` certainly lost: an item to cover on a dead cell, or in a frozen square
+        while it (or another item of the square) still needs covering?"""
+        items = state.items[0]
+        cells = np.flatnonzero(items == self.code)
+        if not len(cells):
+            return False
+        if self.dead[cells].any():
+            return True
+        square = cells[:, None, None] + self.squares[None, :, :]  # (I, 4 squares, 4 cells)
+        it = items[square]
+        blocked = self.solid[square] | self.pushable[it]
+        needs = (it == self.code) & ~self.target[square]
+        return bool((blocked.all(axis=2) & needs.any(axis=2)).any())
 
     def dead_children(self, parents: State, children: State) -> np.ndarray:
         """``(B,) bool``: children that are certainly lost. ``children[i]`` came from ``parents[i]``."""

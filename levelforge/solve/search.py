@@ -122,6 +122,8 @@ class Solver:
 
         if root.status[0] != State.PLAYING:
             return done(UNSOLVABLE, reason="the level starts finished")
+        if prune is not None and prune.dead_state(root):
+            return done(UNSOLVABLE, reason="an item starts where it can never be pushed onto a target")
         for depth in range(1, self.max_steps + 1):
             f = len(frontier)
             src = np.repeat(np.arange(f), na)

@@ -53,6 +53,25 @@ class Screen:
     def draw(self, surf: pygame.Surface) -> None:
         raise NotImplementedError
 
+    def level_key(self, name: str, index: int) -> bool:
+        """The keys of every screen that shows level ``index`` as a choice: P plays it, R replays it,
+        K / X / C mark it kept, rejected, or neither. True when ``name`` was one of them."""
+        if name == "p":
+            from .play import PlayScreen
+
+            self.viewer.push(PlayScreen(self.viewer, index))
+        elif name == "r":
+            from .replay_view import ReplayScreen
+
+            self.viewer.push(ReplayScreen(self.viewer, index))
+        elif name in ("k", "x", "c", "backspace"):
+            mark = {"k": "kept", "x": "rejected"}.get(name)
+            self.catalog.mark(index, mark)
+            self.viewer.say(f"{self.catalog[index].title}: {mark or 'mark cleared'}")
+        else:
+            return False
+        return True
+
     def status(self, surf: pygame.Surface, left: str, right: str = "") -> None:
         """The bottom bar: ``left`` (what is shown) and ``right`` (the keys)."""
         h = 30

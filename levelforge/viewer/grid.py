@@ -75,22 +75,12 @@ class GridScreen(Screen):
         n = len(self.catalog)
         moves = {"left": -1, "a": -1, "right": 1, "d": 1, "up": -cols, "w": -cols, "down": cols, "s": cols,
                  "page up": -cols * rows, "page down": cols * rows, "home": -n, "end": n}
+        if self.level_key(name, self.index):
+            return
         if name in moves:
             self.index = max(0, min(n - 1, self.index + moves[name]))
         elif name in ("return", "enter", "space"):
             self.open()
-        elif name == "p":
-            from .play import PlayScreen
-
-            self.viewer.push(PlayScreen(self.viewer, self.index))
-        elif name == "r":
-            from .replay_view import ReplayScreen
-
-            self.viewer.push(ReplayScreen(self.viewer, self.index))
-        elif name in ("k", "x", "c", "backspace"):
-            mark = {"k": "kept", "x": "rejected"}.get(name)
-            self.catalog.mark(self.index, mark)
-            self.viewer.say(f"{self.catalog[self.index].title}: {mark or 'mark cleared'}")
         elif name in ("+", "=", "[+]"):
             self.zoom = min(len(ZOOMS) - 1, self.zoom + 1)
         elif name in ("-", "[-]"):

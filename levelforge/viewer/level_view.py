@@ -22,24 +22,14 @@ class LevelScreen(Screen):
         self._image: tuple[tuple[int, int], pygame.Surface] | None = None
 
     def key(self, name: str, mod: int) -> None:
+        if self.level_key(name, self.index):
+            return
         n = len(self.catalog)
         if name in ("left", "a", "page up", "right", "d", "page down"):
             self.index = (self.index + (-1 if name in ("left", "a", "page up") else 1)) % n
             self._image = None
             if self.on_move:
                 self.on_move(self.index)
-        elif name == "p":
-            from .play import PlayScreen
-
-            self.viewer.push(PlayScreen(self.viewer, self.index))
-        elif name == "r":
-            from .replay_view import ReplayScreen
-
-            self.viewer.push(ReplayScreen(self.viewer, self.index))
-        elif name in ("k", "x", "c", "backspace"):
-            mark = {"k": "kept", "x": "rejected"}.get(name)
-            self.catalog.mark(self.index, mark)
-            self.viewer.say(f"{self.catalog[self.index].title}: {mark or 'mark cleared'}")
 
     def _level_image(self, area: tuple[int, int]) -> pygame.Surface:
         level = self.catalog[self.index].level
