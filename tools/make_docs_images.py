@@ -70,45 +70,59 @@ def viewer_screens(n: int = 50, seed: int = 0) -> None:
 
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+    from levelforge.cli import main as cli
+
+    keys = {"up": "up", "down": "down", "left": "left", "right": "right", "attack": "space", "noop": "."}
+    here = os.getcwd()
+    with tempfile.TemporaryDirectory() as tmp:
+        os.chdir(tmp)  # the viewer names the archive as given: "levelforge.db", not a temporary path
+        try:
+            _screens(n, seed, cli, keys)
+        finally:
+            os.chdir(here)
+
+
+def _screens(n: int, seed: int, cli, keys: dict[str, str]) -> None:
     from click.testing import CliRunner
 
     from levelforge.archive import Archive
-    from levelforge.cli import main as cli
     from levelforge.gif import write_gif
     from levelforge.viewer import from_archive, player_path, replay_frames
     from levelforge.viewer.app import Viewer
 
-    keys = {"up": "up", "down": "down", "left": "left", "right": "right", "attack": "space", "noop": "."}
-    with tempfile.TemporaryDirectory() as tmp:
-        db = f"{tmp}/levelforge.db"
-        res = CliRunner().invoke(cli, ["generate", "--n", str(n), "--seed", str(seed), "--db", db, "--out",
-                                       f"{tmp}/run", "--quiet"])
-        if res.exit_code:
-            raise SystemExit(res.output)
-        with Archive(db) as archive:
-            cat = from_archive(archive)
-            v = Viewer(cat, size=(1280, 800))
-            v.post_keys("k", "right", "right", "k", "down", "x", "right", "right", "k", "left")
-            v.run(3, realtime=False)
-            v.screenshot(OUT / "view_grid.png")
-            v.post_keys("return")
-            v.run(2, realtime=False)
-            v.screenshot(OUT / "view_level.png")
-            entry = cat[v.screen.index]
-            plan = entry.replays["solver"].actions
-            names = entry.level.spec.actions
-            v.post_keys("p", *[keys[names[a]] for a in plan[: len(plan) // 2]])
-            v.run(2, realtime=False)
-            v.screenshot(OUT / "view_play.png")
-            agent = entry.replays.get("agent") or entry.replays["solver"]
-            v.post_keys("escape", "r", "o")
-            v.run(1, realtime=False)
-            v.screen.step, v.screen.playing = len(agent.actions) * 2 // 3, False
-            v.run(2, realtime=False)
-            v.screenshot(OUT / "view_replay.png")
-            v.close()
-            frames = replay_frames(entry.level, agent, tile=16, path=player_path(entry.level, plan))
-            write_gif(OUT / "replay.gif", frames, fps=6, hold_last=1.5)
+    db = "levelforge.db"
+    res = CliRunner().invoke(cli, ["generate", "--n", str(n), "--seed", str(seed), "--db", db, "--out", "run",
+                                   "--quiet"])
+    if res.exit_code:
+        raise SystemExit(res.output)
+    with Archive(db) as archive:
+        cat = from_archive(archive)
+        v = Viewer(cat, size=(1280, 800))
+        v.post_keys("k", "right", "right", "k", "down", "x", "right", "right", "k", "left")
+        v.run(3, realtime=False)
+        v.message_left = 0.0  # no "marked" note over the pictures
+        v.screenshot(OUT / "view_grid.png")
+        # open the level the agent won by the longest detour from the solver's plan (the liveliest replay)
+        won = [i for i, e in enumerate(cat.entries) if "agent" in e.replays and e.replays["agent"].won]
+        pick = max(won, key=lambda i: len(cat[i].replays["agent"].actions) - len(cat[i].replays["solver"].actions))
+        v.post_keys("home", *["right"] * pick, "return")
+        v.run(2, realtime=False)
+        v.screenshot(OUT / "view_level.png")
+        entry = cat[v.screen.index]
+        plan = entry.replays["solver"].actions
+        names = entry.level.spec.actions
+        v.post_keys("p", *[keys[names[a]] for a in plan[: len(plan) // 2]])
+        v.run(2, realtime=False)
+        v.screenshot(OUT / "view_play.png")
+        agent = entry.replays.get("agent") or entry.replays["solver"]
+        v.post_keys("escape", "r", "o")
+        v.run(1, realtime=False)
+        v.screen.step, v.screen.playing = len(agent.actions) * 2 // 3, False
+        v.run(2, realtime=False)
+        v.screenshot(OUT / "view_replay.png")
+        v.close()
+        frames = replay_frames(entry.level, agent, tile=16, path=player_path(entry.level, plan))
+        write_gif(OUT / "replay.gif", frames, fps=6, hold_last=1.5)
 
 
 if __name__ == "__main__":
