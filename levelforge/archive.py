@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
+from .errors import LevelforgeError
+
 SCHEMA_VERSION = 2  # 2 added ``marks``; a version 1 archive is upgraded on opening
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -95,8 +97,8 @@ CREATE TABLE IF NOT EXISTS marks (
 MARKS = ("kept", "rejected")
 
 
-class ArchiveError(Exception):
-    pass
+class ArchiveError(LevelforgeError):
+    """A file is not a levelforge archive, or one of a newer schema."""
 
 
 @dataclass
@@ -127,8 +129,8 @@ class Archive:
         self.path = Path(path)
         if self.path.parent and not self.path.parent.exists():
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
         try:
-            self.db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA foreign_keys=ON")
             version = self.db.execute("PRAGMA user_version").fetchone()[0]
@@ -141,7 +143,11 @@ class Archive:
                         self.db.execute(stmt)
                 self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except sqlite3.DatabaseError as e:
+            self.db.close()
             raise ArchiveError(f"{self.path}: not a levelforge archive ({e})") from None
+        except ArchiveError:
+            self.db.close()
+            raise
         self.db.row_factory = sqlite3.Row
 
     def _transaction(self):

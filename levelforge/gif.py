@@ -25,14 +25,13 @@ same frames give the same bytes.
 from __future__ import annotations
 
 import math
-import os
-import secrets
 import struct
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
 
+from .atomic import write_atomic
 from .png import check_rgb
 
 GIF_SIGNATURE = b"GIF89a"
@@ -523,23 +522,4 @@ def write_gif(
     the GIF goes to a temporary file in the same folder, which then replaces
     ``path``, so an error leaves neither a partial GIF nor a temporary file.
     """
-    data = encode_gif(frames, fps=fps, loop=loop, hold_last=hold_last)
-    p = Path(path)
-    while True:
-        tmp = p.with_name(f".{p.name}.{secrets.token_hex(6)}.tmp")
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-        except FileExistsError:  # pragma: no cover - a 48-bit name clash
-            continue
-        break
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, p)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    return p
+    return write_atomic(path, encode_gif(frames, fps=fps, loop=loop, hold_last=hold_last))

@@ -32,7 +32,7 @@ from .game import load_game
 from .level import Level, parse_level, read_file, write_levels
 
 #: Import format -> the game its levels belong to.
-KINDS: dict[str, str] = {"boxoban": "sokoban", "gvgai": "dungeon", "vglc": "the legend's or --game's"}
+KINDS: dict[str, str | None] = {"boxoban": "sokoban", "gvgai": "dungeon", "vglc": None}  # None: the legend's or --game
 
 _HEADER = re.compile(r";\s*(\d+)\s*")
 _GVGAI_LEGEND = "w wall, . floor, A avatar, + key, g goal door, 1 2 3 monsters"

@@ -45,10 +45,10 @@ def encode_png(rgb: np.ndarray, level: int = 6) -> bytes:
 
 
 def write_png(path: str | Path, rgb: np.ndarray, level: int = 6) -> Path:
-    """Write ``rgb`` ``(H, W, 3) uint8`` as a PNG file (:func:`encode_png`); returns the path."""
-    p = Path(path)
-    p.write_bytes(encode_png(rgb, level))
-    return p
+    """Write ``rgb`` ``(H, W, 3) uint8`` as a PNG file (:func:`encode_png`), atomically; returns the path."""
+    from .atomic import write_atomic
+
+    return write_atomic(path, encode_png(rgb, level))
 
 
 def _chunks(data: bytes) -> list[tuple[bytes, bytes]]:

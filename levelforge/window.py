@@ -35,6 +35,7 @@ class FrameWindow:
         self.closed = False
         self._screen = None
         self._clock = None
+        self._frame = (0, 0)
 
     def show(self, rgb: np.ndarray) -> None:
         """Show ``rgb`` ``(H, W, 3) uint8`` (opening the window on the first call)."""
@@ -44,7 +45,10 @@ class FrameWindow:
         if self.closed:
             return
         h, w = rgb.shape[:2]
+        if self._screen is not None and self._frame != (h, w):  # a level of another size: size the window anew
+            self._screen = None
         if self._screen is None:
+            self._frame = (h, w)
             pygame.display.init()
             room = fit_screen((max(w, 1600), max(h, 1000)))
             self.scale = max(1, min(room[0] // w, room[1] // h))

@@ -141,3 +141,19 @@ def test_a_run_exports_with_its_scores(tmp_path):
     index = json.loads((tmp_path / "o" / "index.json").read_text())
     assert [e["scores"]["creativity"] for e in index["levels"]] == [0.1, 0.2, 0.3]
     assert [e["stem"] for e in index["levels"]] == [f"{k:03d}_{lv.id}" for k, lv in enumerate(levels, 1)]
+
+
+def test_level_names_never_take_the_exports_own_file_names(tmp_path):
+    lv = _levels("maze", 2)
+    out = export_levels(lv, ["json", "csv"], tmp_path, names=["index", "tiles"])
+    index = json.loads((tmp_path / "index.json").read_text())
+    assert index["format"] == "levelforge-export"  # the export's index, not a level
+    assert [e["stem"] for e in index["levels"]] == ["index-2", "tiles-2"]
+    assert (tmp_path / "csv" / "tiles.csv").read_text().startswith("id,name")  # the id table survives
+    assert json.loads((tmp_path / "json" / "index-2.json").read_text())["id"] == lv[0].id
+    assert len(out["json"]) == 2 and len(out["csv"]) == 3
+    (tmp_path / "f").mkdir()
+    (tmp_path / "f" / "maze_01.png").mkdir()  # a folder where a file would go: nothing is written
+    with pytest.raises(ExportError, match="is a folder"):
+        export_levels(lv, ["png"], tmp_path / "f", force=True)
+    assert not (tmp_path / "f" / "index.json").exists()

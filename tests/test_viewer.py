@@ -277,3 +277,25 @@ def test_the_env_human_mode_shows_frames_in_a_window():
     assert shown is not None and shown.get_width() >= 13 * 16
     env.close()
     assert env._window is None
+
+
+def test_a_run_folder_cannot_point_outside_itself(tmp_path, level):
+    (tmp_path / "run").mkdir()
+    (tmp_path / "elsewhere.txt").write_text(level.text)
+    (tmp_path / "run" / "levels.jsonl").write_text(json.dumps({"file": "../elsewhere.txt", "rank": 1}) + "\n")
+    with pytest.raises(lf.errors.LevelFormatError, match="not a file of this folder"):
+        from_paths([tmp_path / "run"], "dungeon")
+    res = CliRunner().invoke(main, ["export", str(tmp_path / "run"), "-f", "png", "--out", str(tmp_path / "o")])
+    assert res.exit_code == 2 and "not a file of this folder" in res.output
+
+
+def test_the_frame_window_follows_the_frame_size():
+    from levelforge.window import FrameWindow
+
+    w = FrameWindow(fps=1000)
+    w.show(np.zeros((100, 100, 3), dtype=np.uint8))
+    first = pygame.display.get_surface().get_size()
+    w.show(np.zeros((30, 50, 3), dtype=np.uint8))
+    second = pygame.display.get_surface().get_size()
+    assert first[0] / first[1] == 1.0 and second[0] * 30 == second[1] * 50  # each frame's shape, scaled
+    w.close()

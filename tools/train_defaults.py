@@ -67,7 +67,7 @@ def gan_card(game: str, res: dict, path: Path) -> str:
         f"- **Model**: {_kind(path)} with placement heads, WGAN-GP (docs/gan.md); "
         f"latent {cfg['latent']}, width {cfg['width']}; the critic is kept, for fine-tuning "
         "(`levelforge forge bootstrap`).",
-        f"- **Data**: {r['corpus']} levels ({r['corpus_levels']:,}): {r['train_levels']:,} trained on, "
+        f"- **Data**: {_shown(r['corpus'])} levels ({r['corpus_levels']:,}): {r['train_levels']:,} trained on, "
         f"{r['held_out_levels']:,} held out (the held-out column below: their distance from the training part).",
         f"- **Training**: {st['steps']:,} generator updates in {st['seconds']:.0f} s, seed {cfg['seed']}.",
         "- **Kept for novelty**: "
@@ -86,6 +86,11 @@ def gan_card(game: str, res: dict, path: Path) -> str:
         lines.append(f"| controllability | {_fmt(g['controllability'])} | |")
     lines += ["", f"Sampling: {g['samples_per_s']:,.0f} levels/s on this CPU. Raw output: `{path.stem}.json`.", ""]
     return "\n".join(lines)
+
+
+def _shown(source: str) -> str:
+    """A corpus path as the repository sees it (``../shared/corpora/...``), not this machine's."""
+    return source.replace(str(_bench.REPO.parent) + "/", "../")
 
 
 def _kind(path: Path) -> str:

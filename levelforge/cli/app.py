@@ -43,7 +43,7 @@ def _guard(fn):
         except LevelforgeError as e:
             raise Fail(str(e)) from None
         except (FileNotFoundError, IsADirectoryError, PermissionError) as e:
-            raise Fail(f"{e.filename}: {e.strerror}") from None
+            raise Fail(f"{e.filename}: {e.strerror}" if e.filename else str(e)) from None
 
     return wrapper
 

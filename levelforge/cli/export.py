@@ -9,6 +9,7 @@ import click
 from ..export import FORMATS
 from .app import Fail, _guard, main
 from .forge import DEFAULT_DB
+from .sources import DB_HELP, GAME_HELP
 
 
 def _formats(values: tuple[str, ...]) -> list[str]:
@@ -32,12 +33,11 @@ def _formats(values: tuple[str, ...]) -> list[str]:
 @click.option("--format", "-f", "formats", multiple=True, metavar="FORMAT",
               help="Format(s) to write: a name below, several (comma-separated or repeated), or all.")
 @click.option("--out", "-o", required=True, type=click.Path(file_okay=False), help="The folder to write into.")
-@click.option("--game", "-g", help="The game of plain level files (default: a run folder's, else dungeon).")
+@click.option("--game", "-g", help=GAME_HELP)
 @click.option("--tile-size", "tile", default=16, show_default=True, type=click.IntRange(4, 64),
               help="Tile size in pixels of the tileset image and the maps.")
 @click.option("--force", is_flag=True, help="Replace files that already exist (otherwise nothing is written).")
-@click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
-              help="The level archive --run reads.")
+@click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False), help=DB_HELP)
 @_guard
 def export(paths: tuple[str, ...], run: int | None, formats: tuple[str, ...], out: str, game: str | None, tile: int,
            force: bool, db: str) -> None:
@@ -45,7 +45,8 @@ def export(paths: tuple[str, ...], run: int | None, formats: tuple[str, ...], ou
     project, Godot scenes, or plain text, CSV, PNG and JSON.
 
     PATHS: level files, folders of them, or run folders of levelforge
-    generate (their scores go along); or --run ID for an archive run. Every
+    generate (their scores go along); or --run ID for an archive run; with
+    neither, the newest run in the archive (--db). Every
     format that draws tiles shares one atlas, tileset.png, drawn from the
     game's sprites; index.json lists the levels and the files written. With
     several formats each goes into its own subfolder of --out. Nothing is
@@ -58,15 +59,18 @@ def export(paths: tuple[str, ...], run: int | None, formats: tuple[str, ...], ou
       levelforge export games/dungeon/levels --game dungeon --format all --out all-formats
     """
     from ..export import export_levels
-    from .viewer import _catalog
+    from .sources import catalog_of
 
     fmts = _formats(formats)
     t0 = time.perf_counter()
-    catalog = _catalog(paths, run, game, db)
+    catalog = catalog_of(paths, run, game, db)
     levels = [e.level for e in catalog.entries]
     names = [e.path.stem if e.path is not None else (e.level.name or e.level.id) for e in catalog.entries]
-    written = export_levels(levels, fmts, out, tile=tile, names=names, scores=[e.scores for e in catalog.entries],
-                            force=force)
+    try:
+        written = export_levels(levels, fmts, out, tile=tile, names=names,
+                                scores=[e.scores for e in catalog.entries], force=force)
+    finally:
+        catalog.close()
     secs = time.perf_counter() - t0
     for f in fmts:
         click.echo(f"{f:<7} {len(written[f]):>4} files")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import click
 
 from .app import Fail, _guard, main
 from .forge import DEFAULT_DB
+from .sources import DB_HELP, GAME_HELP, catalog_of, pick
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # before anything imports pygame
 
@@ -28,43 +28,23 @@ def _size(value: str | None) -> tuple[int, int] | None:
     return size
 
 
-def _catalog(paths: tuple[str, ...], run: int | None, game: str | None, db: str):
-    """The levels named: files/folders, an archive run, or (neither) the archive's newest run."""
-    from ..archive import Archive
-    from ..viewer import from_archive, from_paths
-
-    if paths and run is not None:
-        raise Fail("give level files/folders or --run, not both")
-    if paths:
-        return from_paths(paths, game)
-    if not Path(db).is_file():
-        raise Fail(f"no archive at {db}: give level files or folders (or --db), or make levels with "
-                   "levelforge generate")
-    try:
-        return from_archive(Archive(db), run)
-    except LookupError as e:
-        raise Fail(str(e)) from None
-
-
-def _pick(catalog, index: int | None) -> int:
-    if index is None:
-        return 0
-    if not 1 <= index <= len(catalog):
-        raise Fail(f"--index {index}: the levels are numbered 1 to {len(catalog)}")
-    return index - 1
-
-
-def _agent_player(agent_path: str | None, game: str, shield: int = 1):
-    """``level -> Replay`` with the named agent, else the game's shipped one; None when there is none."""
+def _agent_player(agent_path: str | None, shield: int = 1):
+    """``level -> Replay | None``: the named agent's play, else the shipped agent of the level's game
+    (None when that game has none). Agents load on first use (torch only then), once per game."""
     from ..agent import load_agent
     from ..forge.defaults import default_agent
     from ..viewer.replay import agent_replay
 
-    path = agent_path or default_agent(game)
-    if path is None:
-        return None
-    agent = load_agent(path, game)
-    return lambda level: agent_replay(agent, level, shield)
+    agents: dict = {}
+
+    def play(level):
+        if level.game not in agents:
+            path = agent_path or default_agent(level.game)
+            agents[level.game] = load_agent(path, level.game) if path else None
+        agent = agents[level.game]
+        return None if agent is None else agent_replay(agent, level, shield)
+
+    return play
 
 
 def _open(catalog, start, size, agent=None, caption="levelforge"):
@@ -82,6 +62,7 @@ def _open(catalog, start, size, agent=None, caption="levelforge"):
         viewer.run()
     finally:
         viewer.close()
+        catalog.close()
 
 
 def _paths_help(what: str) -> str:
@@ -92,9 +73,8 @@ def _paths_help(what: str) -> str:
 @main.command("view")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
 @click.option("--run", "run", type=int, help="An archive run's levels (levelforge runs lists them).")
-@click.option("--game", "-g", help="The game of plain level files (default: a run folder's, else dungeon).")
-@click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
-              help="The level archive (SQLite) that --run reads and marks go to.")
+@click.option("--game", "-g", help=GAME_HELP)
+@click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False), help=DB_HELP)
 @click.option("--agent", "agent_path", type=click.Path(exists=True, dir_okay=False),
               help="A DQN agent that plays levels on demand in replays (A key; default: the game's shipped one).")
 @click.option("--size", help=WINDOW_HELP)
@@ -120,17 +100,16 @@ def view(paths: tuple[str, ...], run: int | None, game: str | None, db: str, age
       levelforge view levelforge-runs/run-3
       levelforge view games/dungeon/levels --game dungeon
     """
-    catalog = _catalog(paths, run, game, db)
-    _open(catalog, None, _size(size), _agent_player(agent_path, catalog[0].level.game),
-          caption=f"levelforge view: {catalog.source}")
+    catalog = catalog_of(paths, run, game, db)
+    _open(catalog, None, _size(size), _agent_player(agent_path), caption=f"levelforge view: {catalog.source}")
 
 
 @main.command("play")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
 @click.option("--run", "run", type=int, help="Play a level of this archive run.")
 @click.option("--index", "-i", type=int, help="Which level (1 = the first; default 1).")
-@click.option("--game", "-g", help="The game of plain level files (default: dungeon).")
-@click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False))
+@click.option("--game", "-g", help=GAME_HELP)
+@click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False), help=DB_HELP)
 @click.option("--size", help=WINDOW_HELP)
 @_guard
 def play(paths: tuple[str, ...], run: int | None, index: int | None, game: str | None, db: str,
@@ -151,8 +130,8 @@ def play(paths: tuple[str, ...], run: int | None, index: int | None, game: str |
     """
     from ..viewer.play import PlayScreen
 
-    catalog = _catalog(paths, run, game, db)
-    i = _pick(catalog, index)
+    catalog = catalog_of(paths, run, game, db)
+    i = pick(catalog, index)
     _open(catalog, lambda v: PlayScreen(v, i), _size(size), caption=f"levelforge play: {catalog[i].title}")
 
 
@@ -160,7 +139,7 @@ def play(paths: tuple[str, ...], run: int | None, index: int | None, game: str |
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
 @click.option("--run", "run", type=int, help="A level of this archive run, with its stored replays.")
 @click.option("--index", "-i", type=int, help="Which level (1 = the first; default 1).")
-@click.option("--game", "-g", help="The game of plain level files (default: dungeon).")
+@click.option("--game", "-g", help=GAME_HELP)
 @click.option("--agent", "agent_path", type=click.Path(exists=True, dir_okay=False),
               help="Let this DQN agent play the level now (default: a stored replay, else the solver's plan).")
 @click.option("--player", type=click.Choice(["agent", "solver", "person"]),
@@ -170,9 +149,10 @@ def play(paths: tuple[str, ...], run: int | None, index: int | None, game: str |
 @click.option("--gif", "gif", type=click.Path(dir_okay=False), help="Write the replay as an animated GIF; no window.")
 @click.option("--png", "png", type=click.Path(dir_okay=False), help="Write one step as a PNG (--step); no window.")
 @click.option("--step", type=int, help="The step --png shows (default: the last).")
-@click.option("--tile", default=16, show_default=True, type=click.IntRange(4, 64), help="Tile size of --gif/--png.")
+@click.option("--tile-size", "--tile", "tile", default=16, show_default=True, type=click.IntRange(4, 64),
+              help="Tile size in pixels of --gif/--png.")
 @click.option("--fps", default=8.0, show_default=True, type=click.FloatRange(0.5, 60), help="Steps per second of --gif.")
-@click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False))
+@click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False), help=DB_HELP)
 @click.option("--size", help=WINDOW_HELP)
 @_guard
 def replay(paths: tuple[str, ...], run: int | None, index: int | None, game: str | None, agent_path: str | None,
@@ -198,27 +178,32 @@ def replay(paths: tuple[str, ...], run: int | None, index: int | None, game: str
     from ..viewer.replay import replay_frames
     from ..viewer.session import player_path
 
-    catalog = _catalog(paths, run, game, db)
-    i = _pick(catalog, index)
+    catalog = catalog_of(paths, run, game, db)
+    i = pick(catalog, index)
     entry = catalog[i]
     level = entry.level
+    agent = _agent_player(agent_path)
     if agent_path is not None:
-        entry.replays["agent"] = _agent_player(agent_path, level.game)(level)
+        entry.replays["agent"] = agent(level)
         player = "agent"
     chosen = _choose_replay(entry, player)
     if gif is None and png is None:
         from ..viewer.replay_view import ReplayScreen
 
-        _open(catalog, lambda v: ReplayScreen(v, i, chosen.player, overlay), _size(size),
-              agent=_agent_player(agent_path, level.game), caption=f"levelforge replay: {entry.title}")
+        _open(catalog, lambda v: ReplayScreen(v, i, chosen.player, overlay), _size(size), agent=agent,
+              caption=f"levelforge replay: {entry.title}")
         return
+    catalog.close()
     path = None
     if overlay:
         plan = _solver_actions(entry)
         if plan is None:
-            raise Fail(f"{entry.title}: the solver finds no plan, so there is no path to draw")
+            raise Fail(f"{entry.title}: the solver finds no plan within its budget, so there is no path to draw")
         path = player_path(level, plan)
     frames = replay_frames(level, chosen, tile=tile, path=path)
+    k = len(frames) - 1 if step is None else step
+    if png and not 0 <= k < len(frames):  # checked before anything is written
+        raise Fail(f"--step {step}: this replay has steps 0 to {len(frames) - 1}")
     if gif:
         from ..gif import write_gif
 
@@ -227,9 +212,6 @@ def replay(paths: tuple[str, ...], run: int | None, index: int | None, game: str
     if png:
         from ..png import write_png
 
-        k = len(frames) - 1 if step is None else step
-        if not 0 <= k < len(frames):
-            raise Fail(f"--step {step}: this replay has steps 0 to {len(frames) - 1}")
         write_png(png, frames[k])
         click.echo(f"wrote {png}: step {k} of {len(frames) - 1}", err=True)
 
@@ -255,7 +237,7 @@ def _choose_replay(entry, player: str | None):
             return entry.replays[p]
     plan = _solver_actions(entry)
     if plan is None:
-        raise Fail(f"{entry.title}: no stored replay, and the solver finds no plan for it")
+        raise Fail(f"{entry.title}: no stored replay, and the solver finds no plan for it within its budget")
     entry.replays["solver"] = Replay("solver", plan, True)
     return entry.replays["solver"]
 

@@ -73,7 +73,8 @@ def export_levels(levels: Sequence[Level], formats: Sequence[str], out: str | Pa
         raise ExportError(f"one export holds levels of one game; got {', '.join(games)}")
     names = list(names) if names is not None else [lv.name or lv.id for lv in levels]
     scores = list(scores) if scores is not None else [None] * len(levels)
-    items = [ExportLevel(lv, s, n, sc) for lv, s, n, sc in zip(levels, stems(names), names, scores)]
+    taken = {"index", "tileset", "tiles", "legend", levels[0].game}  # stems of the formats' own files
+    items = [ExportLevel(lv, s, n, sc) for lv, s, n, sc in zip(levels, stems(names, taken), names, scores)]
     ts = Tileset(levels[0].spec, tile)
     files: dict[str, bytes] = {}
     by_format: dict[str, list[str]] = {}
@@ -81,7 +82,10 @@ def export_levels(levels: Sequence[Level], formats: Sequence[str], out: str | Pa
         built = FORMATS[f].build()(items, ts)
         prefix = f"{f}/" if len(set(formats)) > 1 else ""
         by_format[f] = sorted(prefix + name for name in built)
-        files.update({prefix + name: data for name, data in built.items()})
+        for name, data in built.items():
+            if prefix + name in files and files[prefix + name] != data:
+                raise ExportError(f"two files of the export are both named {prefix + name}")  # never silently lost
+            files[prefix + name] = data
     files[INDEX_NAME] = _index(items, ts, by_format)
     write_files(out, files, force)
     root = Path(out)

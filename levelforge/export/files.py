@@ -14,11 +14,11 @@ within the export (a clash gets ``-2``, ``-3`` ...).
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Mapping
 
+from ..atomic import write_atomic
 from ..errors import LevelforgeError
 
 MAX_STEM = 80
@@ -35,11 +35,11 @@ def stem(name: str) -> str:
     return s or "level"
 
 
-def distinct(bases: Iterable[str], sep: str = "-") -> list[str]:
+def distinct(bases: Iterable[str], sep: str = "-", taken: Iterable[str] = ()) -> list[str]:
     """``bases`` made distinct, case-insensitively (for every file system), by numbering repeats:
-    ``a``, ``a-2``, ``a-3`` (``sep`` joins the number)."""
+    ``a``, ``a-2``, ``a-3`` (``sep`` joins the number); names in ``taken`` count as used already."""
     out: list[str] = []
-    seen: set[str] = set()
+    seen: set[str] = {t.lower() for t in taken}
     for base in bases:
         s, k = base, 1
         while s.lower() in seen:
@@ -50,9 +50,10 @@ def distinct(bases: Iterable[str], sep: str = "-") -> list[str]:
     return out
 
 
-def stems(names: Iterable[str]) -> list[str]:
-    """Safe, distinct stems for ``names``, in order."""
-    return distinct(stem(n) for n in names)
+def stems(names: Iterable[str], taken: Iterable[str] = ()) -> list[str]:
+    """Safe, distinct stems for ``names``, in order, none of them in ``taken`` (the stems of an
+    export's own files: ``index``, ``tileset`` ...)."""
+    return distinct((stem(n) for n in names), taken=taken)
 
 
 def check_name(name: str) -> PurePosixPath:
@@ -67,6 +68,9 @@ def write_files(out: str | Path, files: Mapping[str, bytes], force: bool = False
     """Write ``files`` (relative name -> bytes) under ``out``; the paths written, in name order."""
     out = Path(out)
     targets = {name: out.joinpath(*check_name(name).parts) for name in files}
+    folders = sorted(str(p) for p in targets.values() if p.is_dir())
+    if folders:
+        raise ExportError(f"{folders[0]} is a folder; cannot write a file there")
     if not force:
         existing = sorted(str(p) for p in targets.values() if p.exists())
         if existing:
@@ -76,15 +80,6 @@ def write_files(out: str | Path, files: Mapping[str, bytes], force: bool = False
     written = []
     for name in sorted(files):
         path = targets[name]
-        if path.is_dir():
-            raise ExportError(f"{path} is a folder; cannot write a file there")
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.partial-{os.getpid()}")
-        try:
-            tmp.write_bytes(files[name])
-            tmp.replace(path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        written.append(path)
+        written.append(write_atomic(path, files[name]))
     return written

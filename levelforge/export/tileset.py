@@ -21,13 +21,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..game import GameSpec, Tile
-from ..png import write_png
 from ..render import tile_images
 
 ATLAS_NAME = "tileset.png"
@@ -71,9 +69,6 @@ class Tileset:
         """Tile id ``t``'s (column, row) in the atlas."""
         r, c = divmod(int(t), self.columns)
         return c, r
-
-    def write_png(self, path: str | Path) -> Path:
-        return write_png(path, self.image)
 
     def properties(self, t: int) -> dict[str, Any]:
         return tile_properties(self.spec, self.spec.tiles[t])

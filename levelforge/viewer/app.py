@@ -16,11 +16,13 @@ advances animations by exactly one frame's time per frame.
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Callable
 
 import pygame
 
+from ..errors import LevelforgeError
 from ..png import write_png
 from ..window import fit_screen
 from .catalog import Catalog
@@ -66,8 +68,9 @@ class Screen:
             self.viewer.push(ReplayScreen(self.viewer, index))
         elif name in ("k", "x", "c", "backspace"):
             mark = {"k": "kept", "x": "rejected"}.get(name)
-            self.catalog.mark(index, mark)
-            self.viewer.say(f"{self.catalog[index].title}: {mark or 'mark cleared'}")
+            ok, _ = self.viewer.attempt("could not save the mark", self.catalog.mark, index, mark)
+            if ok:
+                self.viewer.say(f"{self.catalog[index].title}: {mark or 'mark cleared'}")
         else:
             return False
         return True
@@ -129,6 +132,15 @@ class Viewer:
 
     def say(self, message: str, seconds: float = 3.0) -> None:
         self.message, self.message_left = message, seconds
+
+    def attempt(self, what: str, fn, *args) -> tuple[bool, object]:
+        """``(True, fn(*args))``; a failure to write or load (a read-only folder, a locked archive, an
+        agent of another game) is shown as ``what: why`` instead of ending the session: ``(False, None)``."""
+        try:
+            return True, fn(*args)
+        except (OSError, sqlite3.Error, LevelforgeError) as e:
+            self.say(f"{what}: {e}", 6.0)
+            return False, None
 
     # -- the loop --------------------------------------------------------------------------
     def run(self, max_frames: int | None = None, realtime: bool = True) -> int:

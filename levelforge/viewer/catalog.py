@@ -16,12 +16,13 @@ level's folder (file name -> ``kept`` / ``rejected``), written atomically.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from ..archive import MARKS, Archive
+from ..atomic import write_atomic
+from ..errors import LevelFormatError
 from ..level import Level, level_files, parse_level, read_level
 from .replay import Replay, load_replay
 
@@ -49,6 +50,11 @@ class Catalog:
     def __len__(self) -> int:
         return len(self.entries)
 
+    def close(self) -> None:
+        """Close the archive the catalog reads and marks (if any)."""
+        if self.archive is not None:
+            self.archive.close()
+
     def __getitem__(self, i: int) -> Entry:
         return self.entries[i]
 
@@ -73,7 +79,7 @@ class Catalog:
         from .replay import save_replay
 
         folder = e.path.parent if e.path is not None else Path.cwd()
-        stem = e.path.stem if e.path is not None else e.level.id
+        stem = _stem(e.path) if e.path is not None else e.level.id
         return str(save_replay(folder / f"{stem}.{replay.player}.replay.json", e.level, replay))
 
 
@@ -110,7 +116,7 @@ def from_paths(paths: Sequence[str | Path], game: str | None) -> Catalog:
         elif p.is_dir():
             files = level_files(p)
             if not files:
-                raise FileNotFoundError(f"{p}: no level files (*.txt) in this folder")
+                raise LevelFormatError(f"{p}: no level files (*.txt) in this folder")
             entries += [_level_entry(f, game) for f in files]
         elif p.name.endswith(".replay.json"):
             level, replay = load_replay(p)
@@ -118,12 +124,17 @@ def from_paths(paths: Sequence[str | Path], game: str | None) -> Catalog:
         else:
             entries.append(_level_entry(p, game))
     if not entries:
-        raise FileNotFoundError("no levels to show")
+        raise LevelFormatError(f"no levels in {', '.join(map(str, paths)) or 'nothing'}")
     return Catalog(entries, ", ".join(map(str, paths)))
 
 
 def _level_entry(path: Path, game: str | None) -> Entry:
-    level = read_level(path, game or _default_game())
+    try:
+        level = read_level(path, game or _default_game())
+    except LevelFormatError as e:
+        if game is not None:
+            raise
+        raise LevelFormatError(f"{e} (read as a {_default_game()} level; say the game with --game)") from None
     return Entry(level, path.name, None, {}, _read_file_marks(path.parent).get(path.name), path=path)
 
 
@@ -137,12 +148,22 @@ def _run_folder(folder: Path, game: str | None) -> list[Entry]:
             rec = json.loads(line)
             path = folder / rec["file"]
         except (json.JSONDecodeError, KeyError, TypeError) as e:
-            raise ValueError(f"{folder / 'levels.jsonl'}, line {n}: not a levels.jsonl record ({e})") from None
+            raise LevelFormatError(f"{folder / 'levels.jsonl'}, line {n}: not a levels.jsonl record ({e})") from None
+        if path.parent.resolve() != folder.resolve():
+            raise LevelFormatError(f"{folder / 'levels.jsonl'}, line {n}: {rec['file']!r} is not a file of this folder")
         level = read_level(path, game or rec.get("game") or _default_game())
         replays = {p: Replay(p, list(r["actions"]), r.get("won")) for p, r in (rec.get("replays") or {}).items()}
         out.append(Entry(level, f"#{rec.get('rank', n)} {path.name}", rec.get("scores"), replays,
                          marks.get(path.name), path=path))
     return out
+
+
+def _stem(path: Path) -> str:
+    """A level file's stem; for a replay file ``x.<player>.replay.json``, ``x``."""
+    name = path.name
+    if name.endswith(".replay.json"):
+        return name[: -len(".replay.json")].rsplit(".", 1)[0]
+    return path.stem
 
 
 def _default_game() -> str:
@@ -168,7 +189,4 @@ def _write_file_mark(path: Path, mark: str | None) -> None:
         marks.pop(path.name, None)
     else:
         marks[path.name] = mark
-    target = path.parent / MARKS_FILE
-    tmp = target.with_name(f".{MARKS_FILE}.partial-{os.getpid()}")
-    tmp.write_text(json.dumps(marks, indent=1, sort_keys=True) + "\n")
-    tmp.replace(target)
+    write_atomic(path.parent / MARKS_FILE, (json.dumps(marks, indent=1, sort_keys=True) + "\n").encode())

@@ -24,6 +24,8 @@ class GridScreen(Screen):
         self.index = index
         self.top = 0  #: the first row shown
         self._thumbs: dict[tuple[int, int], pygame.Surface] = {}
+        entries = self.catalog.entries
+        self._largest = (max(e.level.height for e in entries), max(e.level.width for e in entries))  # cell size
         self.zoom = self._first_zoom(pygame.display.get_surface().get_size())
 
     # -- layout ----------------------------------------------------------------------------
@@ -32,8 +34,7 @@ class GridScreen(Screen):
         return ZOOMS[self.zoom]
 
     def _cell(self) -> tuple[int, int]:
-        h = max(e.level.height for e in self.catalog.entries[:64])
-        w = max(e.level.width for e in self.catalog.entries[:64])
+        h, w = self._largest
         return w * self.tile + GAP, h * self.tile + GAP + CAPTION
 
     def _layout(self, size: tuple[int, int]) -> tuple[int, int, int, int]:

@@ -44,8 +44,10 @@ class PlayScreen(Screen):
         if not s.steps:
             self.viewer.say("nothing to save yet: play first")
             return
-        where = self.catalog.add_replay(self.index, Replay("person", s.actions, s.status == WON))
-        self.viewer.say(f"saved {s.steps} moves to {where}", 5.0)
+        ok, where = self.viewer.attempt("could not save the replay", self.catalog.add_replay, self.index,
+                                        Replay("person", s.actions, s.status == WON))
+        if ok:
+            self.viewer.say(f"saved {s.steps} moves to {where}", 5.0)
 
     def draw(self, surf: pygame.Surface) -> None:
         w, h = surf.get_size()

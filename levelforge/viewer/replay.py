@@ -16,14 +16,15 @@ archive) are JSON: ``{"format": "levelforge-replay", "version": 1, "game",
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
+from ..atomic import write_atomic
 from ..engine import Engine
+from ..errors import LevelforgeError
 from ..glyphs import label
 from ..level import Level, parse_level
 from ..render import render_grid
@@ -42,8 +43,8 @@ class Replay:
     note: str = field(default="", compare=False)
 
 
-class ReplayFileError(ValueError):
-    pass
+class ReplayFileError(LevelforgeError, ValueError):
+    """A file is not a levelforge replay file, or its actions do not fit its game."""
 
 
 def replay_grids(level: Level, actions: Sequence[int], engine: Engine | None = None) -> tuple[list[np.ndarray], list[str]]:
@@ -123,10 +124,7 @@ def save_replay(path: str | Path, level: Level, replay: Replay) -> Path:
     doc = {"format": FORMAT, "version": VERSION, "game": level.game, "level": level.text, "level_id": level.id,
            "player": replay.player, "actions": [int(a) for a in replay.actions],
            "action_names": list(level.spec.actions), "won": replay.won}
-    tmp = path.with_name(f".{path.name}.partial-{os.getpid()}")
-    tmp.write_text(json.dumps(doc, indent=1) + "\n")
-    tmp.replace(path)
-    return path
+    return write_atomic(path, (json.dumps(doc, indent=1) + "\n").encode())
 
 
 def load_replay(path: str | Path) -> tuple[Level, Replay]:

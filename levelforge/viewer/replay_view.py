@@ -94,11 +94,13 @@ class ReplayScreen(Screen):
 
     def play_agent(self) -> None:
         if self.viewer.agent is None:
-            self.viewer.say("no agent: start the viewer with --agent (or the game's shipped agent)")
+            self.viewer.say("no agent: start the viewer with --agent")
             return
-        replay = self.viewer.agent(self.level)
+        ok, replay = self.viewer.attempt("the agent cannot play", self.viewer.agent, self.level)
+        if not ok:
+            return
         if replay is None:
-            self.viewer.say("the agent cannot play this level")
+            self.viewer.say(f"no agent for {self.level.game}: start the viewer with --agent")
             return
         self.entry.replays["agent"] = replay
         if "agent" not in self.players:
