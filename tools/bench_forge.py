@@ -4,7 +4,8 @@
 - ``generate``: ``levelforge generate --n N`` (the shipped models) run
   ``--repeats`` times as fresh processes (a cold start: new interpreter,
   models loaded from disk, the engine's compiled code from numba's cache),
-  each timed from outside; the kept levels are checked again here: solved
+  each timed from outside, with its own ``--json`` counts (candidates drawn,
+  solved, unsolvable ...) and stage times; the kept levels are checked again here: solved
   by the solver, distinct, novel (at least 5 tiles from every training
   level). Two runs with the same seed must give byte-identical level files.
 - ``search``: ``--search cma`` against plain sampling, the same number of
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import filecmp
+import json
 import os
 import subprocess
 import sys
@@ -146,9 +148,11 @@ def main(argv: list[str] | None = None) -> int:
         tmp = Path(tmp)
         for k in range(args.repeats):
             out = tmp / f"run{k}"
-            secs, _ = run_generate(args.game, args.n, args.seed, tmp, out)
+            secs, proc = run_generate(args.game, args.n, args.seed, tmp, out)
             _bench.log(f"generate --n {args.n}: {secs:.1f} s")
-            results["generate"].append({"seconds": secs, **check_folder(args.game, out, reference)})
+            inside = json.loads(proc.stdout)  # generate's own --json summary: candidates per outcome, stage times
+            results["generate"].append({"seconds": secs, **check_folder(args.game, out, reference),
+                                        "counts": inside["counts"], "stage_seconds": inside["stage_seconds"]})
         first, last = tmp / "run0", tmp / f"run{args.repeats - 1}"
         names = sorted(p.name for p in first.iterdir())
         same = names == sorted(p.name for p in last.iterdir()) and all(
