@@ -12,23 +12,11 @@ Two styles draw the tile images:
   it, and the procedural drawing for any tile (or game) without.
 - ``"shapes"`` always uses the procedural drawing.
 
-Pixel art lives in ``assets/sprites/<game>.toml`` (see :mod:`levelforge.sprites`)::
-
-    size = 16                 # every sprite is size x size pixels
-    [palette]                 # one character -> "#rrggbb"; "." is transparent
-    k = "#14121c"
-    [sprites]                 # one per base tile; a composite's is optional
-    wall = \"\"\"
-    16 lines of 16 palette characters
-    \"\"\"
-
-Terrain sprites are opaque; item, player and npc sprites are drawn over the
-terrain below them (a tile alone: over the game's ground sprite). A composite
-stacks its parts' sprites in layer order terrain -> item -> player -> npc; its
-own sprite, if any, replaces its top part's. The stack is composed at sprite
-resolution and the RGB result scaled to the tile size by area averaging, so
-16 px sprites come out as crisp blocks at 16, 32, 48 and 64 px and as 2x2
-means at 8 px.
+Pixel art lives in ``assets/sprites/<game>.toml``; :mod:`levelforge.sprites`
+describes the file format and how a composite stacks its parts' sprites. The
+stack is composed at sprite resolution and the RGB result scaled to the tile
+size by area averaging, so 16 px sprites come out as crisp blocks at 16, 32,
+48 and 64 px and as 2x2 means at 8 px.
 
 How the procedural drawing draws a tile, by the layer of each of its parts:
 

@@ -196,7 +196,7 @@ def replay(paths: tuple[str, ...], run: int | None, index: int | None, game: str
     catalog.close()
     path = None
     if overlay:
-        plan = _solver_actions(entry)
+        plan = entry.solver_plan()
         if plan is None:
             raise Fail(f"{entry.title}: the solver finds no plan within its budget, so there is no path to draw")
         path = player_path(level, plan)
@@ -216,13 +216,6 @@ def replay(paths: tuple[str, ...], run: int | None, index: int | None, game: str
         click.echo(f"wrote {png}: step {k} of {len(frames) - 1}", err=True)
 
 
-def _solver_actions(entry):
-    from ..viewer.replay import solver_plan
-
-    stored = entry.replays.get("solver")
-    return stored.actions if stored else solver_plan(entry.level)
-
-
 def _choose_replay(entry, player: str | None):
     """The replay asked for, or the best there is: the agent's, a person's, the solver's (computed if need be)."""
     from ..viewer.replay import Replay
@@ -232,10 +225,11 @@ def _choose_replay(entry, player: str | None):
             have = ", ".join(sorted(entry.replays)) or "none"
             raise Fail(f"{entry.title} has no {player} replay (stored: {have}); --agent PATH lets an agent play")
         return entry.replays[player]
-    for p in ([] if player else ["agent", "person"]):
-        if p in entry.replays:
-            return entry.replays[p]
-    plan = _solver_actions(entry)
+    if player is None:
+        best = next((p for p in entry.players() if p in ("agent", "person")), None)
+        if best is not None:
+            return entry.replays[best]
+    plan = entry.solver_plan()
     if plan is None:
         raise Fail(f"{entry.title}: no stored replay, and the solver finds no plan for it within its budget")
     entry.replays["solver"] = Replay("solver", plan, True)

@@ -18,15 +18,17 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 from ..archive import MARKS, Archive
 from ..atomic import write_atomic
 from ..errors import LevelFormatError
 from ..level import Level, level_files, parse_level, read_level
-from .replay import Replay, load_replay
+from .replay import Replay, load_replay, solver_plan
 
 MARKS_FILE = "marks.json"
+#: the order a level's replays are offered in: the agent's play, a person's, the solver's plan
+PLAYERS = ("agent", "person", "solver")
 
 
 @dataclass
@@ -38,6 +40,26 @@ class Entry:
     mark: str | None = None
     run_id: int | None = None
     path: Path | None = None
+    _plan: list[int] | None | bool = field(default=False, repr=False, compare=False)  # False: not searched yet
+
+    def solver_plan(self) -> list[int] | None:
+        """The solver's shortest plan: the stored one, else searched for once (None: none within its budget)."""
+        if self._plan is False:
+            stored = self.replays.get("solver")
+            self._plan = stored.actions if stored else solver_plan(self.level)
+        return self._plan  # type: ignore[return-value]
+
+    def known_plan(self) -> list[int] | None:
+        """The solver's plan if it is stored or was searched for already (never searches)."""
+        if self._plan is False:
+            stored = self.replays.get("solver")
+            return stored.actions if stored else None
+        return self._plan  # type: ignore[return-value]
+
+    def players(self) -> list[str]:
+        """Who has a replay of the level, in :data:`PLAYERS` order (others after, by name)."""
+        order = [p for p in PLAYERS if p in self.replays]
+        return order + sorted(set(self.replays) - set(order))
 
 
 @dataclass
@@ -45,7 +67,6 @@ class Catalog:
     entries: list[Entry]
     source: str
     archive: Archive | None = None
-    on_mark: Callable[[Entry], None] | None = None
 
     def __len__(self) -> int:
         return len(self.entries)

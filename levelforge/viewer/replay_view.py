@@ -14,7 +14,7 @@ import pygame
 from ..render import render_grid
 from .app import Screen
 from .draw import ACCENT, DIM, KEPT, PANEL, REJECTED, TEXT, fit_tile, lines, surface, text
-from .replay import Replay, draw_path, replay_grids, solver_plan
+from .replay import Replay, draw_path, replay_grids
 from .session import LOST, PLAYING, WON, player_path
 
 PANEL_WIDTH = 340
@@ -28,11 +28,9 @@ class ReplayScreen(Screen):
         self.index = index
         self.entry = self.catalog[index]
         self.level = self.entry.level
-        self._plan: list[int] | None | bool = False  # False: not searched yet
         if not self.entry.replays:
             self._add_solver_replay()
-        order = [p for p in ("agent", "person", "solver") if p in self.entry.replays]
-        self.players = order + sorted(set(self.entry.replays) - set(order))
+        self.players = self.entry.players()
         self.player = player if player in self.entry.replays else (self.players[0] if self.players else None)
         self.speed = SPEEDS.index(6)
         self.playing = True
@@ -44,10 +42,7 @@ class ReplayScreen(Screen):
 
     # -- what is played ----------------------------------------------------------------------
     def plan(self) -> list[int] | None:
-        if self._plan is False:
-            stored = self.entry.replays.get("solver")
-            self._plan = stored.actions if stored else solver_plan(self.level)
-        return self._plan  # type: ignore[return-value]
+        return self.entry.solver_plan()
 
     def _add_solver_replay(self) -> None:
         plan = self.plan()
@@ -155,7 +150,7 @@ class ReplayScreen(Screen):
         pygame.draw.rect(surf, PANEL, panel, border_radius=8)
         x, y = panel.left + 16, panel.top + 16
         surf.blit(text(f"Replay: {self.entry.title}", 26, TEXT), (x, y))
-        plan = self._plan if isinstance(self._plan, list) else None
+        plan = self.entry.known_plan()
         rows = [f"player   {self.player or 'none'}", f"step     {self.step} of {len(self.grids) - 1}",
                 (f"status   {status}", colour), f"speed    {SPEEDS[self.speed]} steps/s" + ("" if self.playing else
                                                                                            " (paused)"),
