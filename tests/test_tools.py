@@ -78,3 +78,54 @@ def test_bench_dqn_update_times_the_learners_update_on_cpu(capsys, monkeypatch):
     assert set(r) == {"batch8_eager"}  # no graph without a GPU
     assert len(r["batch8_eager"]["ms_blocks"]) == 2 and r["batch8_eager"]["ms_per_update"] > 0
     assert r["batch8_eager"]["captured"] is False
+
+
+def test_bench_env_counts_joint_steps_of_the_parallel_envs(capsys):
+    import json
+
+    import bench_env
+
+    bench_env.main(["--games", "dungeon,maze", "--modes", "parallel", "--players", "3", "--seconds", "0.05",
+                    "--repeats", "1"])
+    out = json.loads(capsys.readouterr().out)
+    for game, mode in (("dungeon", "coop"), ("maze", "race")):
+        r = out["results"][game]["parallel"]
+        assert r["players"] == 3 and r["mode"] == mode and r["steps"] > 0 and r["steps_per_s"] > 0
+    assert out["measured"]["parallel_dungeon"] == out["results"]["dungeon"]["parallel"]["steps_per_s"]
+
+
+def test_bench_team_trains_independent_agents_and_plays_them_alone_and_together(capsys, tmp_path):
+    import json
+
+    import bench_team
+
+    bench_team.main(["--minutes", "0.03", "--steps", "2000", "--levels", "4", "--demos", "3", "--keep",
+                     str(tmp_path)])
+    out = json.loads(capsys.readouterr().out)
+    runs = out["results"]["runs"]
+    assert runs[0]["stats"]["players"] == 2 and "--seed 1" in runs[1]["command"]
+    assert (tmp_path / "team-1.pt").exists() and (tmp_path / "team-0.csv").exists()
+    for protocol in ("greedy", "epsilon_0.05"):
+        r = out["results"][protocol]
+        assert len(r["alone"]) == 2 and set(r["together"]) == {"0,1", "1,0"}
+        assert all(0.0 <= v <= 1.0 for v in r["alone"] + r["self_pair"] + list(r["together"].values()))
+        gap = out["measured"][f"together_minus_best_alone_{protocol}"]
+        assert gap == min(r["together"].values()) - max(r["alone"])
+    bench_team.main(["--reuse", "--keep", str(tmp_path), "--levels", "2"])  # plays the kept agents again
+    again = json.loads(capsys.readouterr().out)
+    assert again["results"]["runs"][0]["command"] == "(reused)" and again["settings"]["levels"] == 2
+
+
+def test_plot_curves_draws_each_log(tmp_path):
+    import plot_curves
+    from levelforge.png import read_png
+
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_text("step,episodes,mean_return,success_rate\n1000,5,0.1,0.1\n2000,9,0.2,nan\n3000,12,0.3,0.6\n")
+    b.write_text("step,episodes,mean_return,success_rate\n1000,5,0.1,0.0\n3000,9,0.2,0.9\n")
+    assert plot_curves.read_curve(a, "success_rate") == ([1000.0, 3000.0], [0.1, 0.6])
+    plot_curves.main([str(a), str(b), "--names", "one,two", "--out", str(tmp_path / "c.png")])
+    img = read_png(tmp_path / "c.png")
+    assert img.shape == (plot_curves.H, plot_curves.W, 3)
+    for colour in plot_curves.COLOURS[:2]:  # both lines are drawn
+        assert (img == colour).all(axis=2).sum() > 50

@@ -14,6 +14,11 @@ For each game it measures, on the game's shipped corpus (or ``--levels``):
   autoreset, one-hot observations), with ``copy=True`` and ``copy=False``.
 - ``single``: one ``gymnasium.make`` environment (with Gymnasium's default
   wrappers) and its ``.unwrapped`` raw :class:`TileEnv`.
+- ``parallel`` (dungeon and maze): one PettingZoo ``ParallelEnv``
+  (``levelforge.envs.multi``) of ``--players`` players (dungeon co-operative,
+  maze a race), driven as a user would: a dict of actions per step, a reset
+  when no agent is left. Its steps/s counts *joint* steps (one per call,
+  whatever the number of players).
 
 steps/s counts environment steps: B per batched call. Random actions are
 drawn before the timed loops. Prints one JSON object on stdout; progress goes
@@ -43,8 +48,9 @@ from levelforge.game import load_game  # noqa: E402
 
 GAMES = tuple(ENV_TITLES.values())  # dungeon, sokoban, maze
 env_ids = {game: f"LevelForge/{title}-v0" for title, game in ENV_TITLES.items()}
-MODES = ("engine", "vector", "single")
-TARGETS = {"engine_dungeon_4096": 1e7, "vector_dungeon_4096": 2e6, "single_dungeon": 3e4}
+MODES = ("engine", "vector", "single", "parallel")
+PARALLEL_GAMES = {"dungeon": "coop", "maze": "race"}
+TARGETS = {"engine_dungeon_4096": 1e7, "vector_dungeon_4096": 2e6, "single_dungeon": 3e4, "parallel_dungeon": 2e4}
 WARMUP = 5
 #: Pre-drawn random actions: at most this many array elements (rows are reused cyclically).
 ACTION_ELEMENTS = 1 << 22
@@ -159,19 +165,18 @@ def bench_vector(env_id: str, levels, batch: int, copy: bool, seconds: float, rn
         env.close()
 
 
-def _timed_single(env, acts: list[int], seconds: float, seed: int) -> tuple[int, int, float]:
-    n = len(acts)
-    step, reset = env.step, env.reset
+def _timed(play, reset, n: int, seconds: float, seed: int) -> tuple[int, int, float]:
+    """Call ``play(i)`` (one step with the ``i``-th pre-drawn action, ``i`` cycling
+    through ``n``; True when the episode ended, then ``reset()``) for ``seconds``
+    after a warm-up. Returns (steps, episodes ended, seconds)."""
     reset(seed=seed)
     for k in range(WARMUP):
-        _, _, term, trunc, _ = step(acts[k])
-        if term or trunc:
+        if play(k):
             reset()
     steps = episodes = i = 0
     t0 = time.perf_counter()
     while True:
-        _, _, term, trunc, _ = step(acts[i])
-        if term or trunc:
+        if play(i):
             reset()
             episodes += 1
         steps += 1
@@ -179,6 +184,16 @@ def _timed_single(env, acts: list[int], seconds: float, seed: int) -> tuple[int,
         if time.perf_counter() - t0 >= seconds:
             break
     return steps, episodes, time.perf_counter() - t0
+
+
+def _timed_single(env, acts: list[int], seconds: float, seed: int) -> tuple[int, int, float]:
+    step = env.step
+
+    def play(i: int) -> bool:
+        _, _, term, trunc, _ = step(acts[i])
+        return term or trunc
+
+    return _timed(play, env.reset, len(acts), seconds, seed)
 
 
 def bench_single(env_id: str, levels, seconds: float, rng: np.random.Generator, seed: int) -> dict:
@@ -206,6 +221,25 @@ def bench_single(env_id: str, levels, seconds: float, rng: np.random.Generator, 
         env.close()
 
 
+def bench_parallel(game: str, levels, players: int, seconds: float, rng: np.random.Generator, seed: int) -> dict:
+    """Joint steps/s of one PettingZoo ParallelEnv with random actions (a reset when every agent is done)."""
+    from levelforge.envs.multi import TeamEnv
+
+    env = TeamEnv(game, levels=levels, players=players, mode=PARALLEL_GAMES[game])
+    names = env.possible_agents
+    acts = [dict(zip(names, row)) for row in rng.integers(0, env.engine.n_actions, size=(1 << 14, players)).tolist()]
+    step = env.step
+
+    def play(i: int) -> bool:
+        step({a: acts[i][a] for a in env.agents})
+        return not env.agents
+
+    steps, episodes, secs = _timed(play, env.reset, len(acts), seconds, seed)
+    env.close()
+    return {"steps_per_s": steps / secs, "us_per_step": 1e6 * secs / steps, "players": players,
+            "mode": PARALLEL_GAMES[game], "episodes_ended": episodes, "steps": steps, "seconds": secs}
+
+
 def best_of(repeats: int, run) -> dict:
     """Call ``run()`` (one timed window) ``repeats`` times; return the fastest
     window's result, with every window's steps/s and their median beside it.
@@ -230,7 +264,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--games", type=lambda s: _bench.name_list(s, GAMES), default=list(GAMES),
                     help="comma-separated games (default: %(default)s)")
     ap.add_argument("--modes", type=lambda s: _bench.name_list(s, MODES), default=list(MODES),
-                    help="comma-separated parts to run: engine, vector, single (default: all)")
+                    help="comma-separated parts to run: engine, vector, single, parallel (default: all)")
+    ap.add_argument("--players", type=int, default=2, help="players in the parallel envs, 2 to 4 (default: 2)")
     ap.add_argument("--batch-sizes", type=_bench.int_list, default=[1, 16, 256, 1024, 4096],
                     help="comma-separated batch sizes B for engine and vector (default: 1,16,256,1024,4096)")
     ap.add_argument("--seconds", type=float, default=1.0,
@@ -248,6 +283,8 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("--seconds must be positive")
     if args.repeats < 1:
         ap.error("--repeats must be at least 1")
+    if not 2 <= args.players <= 4:
+        ap.error("--players must be 2, 3 or 4")
     rep = args.repeats
 
     results: dict[str, dict] = {}
@@ -298,6 +335,11 @@ def main(argv: list[str] | None = None) -> int:
             res["single"] = r
             _bench.log(f"  single  make {r['make']['steps_per_s']:>10,.0f} steps/s  "
                        f"unwrapped {r['unwrapped']['steps_per_s']:>10,.0f} steps/s")
+        if "parallel" in args.modes and game in PARALLEL_GAMES:
+            r = best_of(rep, lambda: bench_parallel(game, levels, args.players, args.seconds, rng, args.seed))
+            res["parallel"] = r
+            _bench.log(f"  parallel {args.players} players {r['steps_per_s']:>10,.0f} joint steps/s  "
+                       f"(median {r['median_steps_per_s']:>10,.0f})")
         results[game] = res
 
     d = results.get("dungeon", {})
@@ -305,6 +347,7 @@ def main(argv: list[str] | None = None) -> int:
         "engine_dungeon_4096": d.get("engine", {}).get("advance", {}).get("4096", {}),
         "vector_dungeon_4096": d.get("vector", {}).get("copy", {}).get("4096", {}),
         "single_dungeon": d.get("single", {}),
+        "parallel_dungeon": d.get("parallel", {}),
     }
     measured = {k: (r.get("make", r).get("steps_per_s") if r else None) for k, r in where.items()}
     median = {k: r.get("median_steps_per_s") for k, r in where.items()}
@@ -316,6 +359,7 @@ def main(argv: list[str] | None = None) -> int:
             "modes": args.modes,
             "batch_sizes": args.batch_sizes,
             "seconds": args.seconds,
+            "players": args.players,
             "seed": args.seed,
             "repeats": rep,
             "warmup_calls": WARMUP,
@@ -333,6 +377,8 @@ def main(argv: list[str] | None = None) -> int:
             "engine and vector time at least max_steps calls per configuration (so every row's reset is "
             "included), and at least --seconds",
             "vector targets use copy=True (the default); single targets use gymnasium.make with default wrappers",
+            "parallel: one PettingZoo ParallelEnv of --players players; steps_per_s counts joint steps; the "
+            "parallel_dungeon target (issue 8) is for 2 players",
             "each configuration is timed in --repeats windows of --seconds; its numbers are the fastest "
             "window's (the least disturbed by other load on a shared machine, as Python's timeit advises), "
             "windows_steps_per_s lists every window and median_steps_per_s is their median; "

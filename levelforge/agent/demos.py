@@ -62,15 +62,17 @@ def demo_buffer(plans: list[tuple[Level, list[int]]], size: tuple[int, int], obs
     actions = np.zeros((longest, n), dtype=np.int64)
     for k, (_, p) in enumerate(plans):
         actions[: len(p), k] = p
-    if obs.array.shape[1:] != tuple(obs_shape):
+    # a team agent's extra planes (other_players, after the engine's) stay empty: the solver plays alone
+    c = obs.array.shape[1]
+    if obs.array.shape[2:] != tuple(obs_shape[1:]) or c > obs_shape[0]:
         raise ValueError(f"demonstrations observe {obs.array.shape[1:]}, the agent takes {tuple(obs_shape)}")
-    frames[0] = obs.array
+    frames[0, :, :c] = obs.array
     for t in range(longest):
         before = states.lit_copy()
         r, term, changed = engine.advance(states, actions[t])
         obs.update(before, states, changed)
         rewards[t], terms[t] = r, term
-        frames[t + 1] = obs.array
+        frames[t + 1, :, :c] = obs.array
     for k, (_, p) in enumerate(plans):
         if states.status[k] != State.WON:
             raise RuntimeError(f"a solver plan did not win its level (level {plans[k][0].name or plans[k][0].id})")

@@ -104,7 +104,7 @@ def tile_agent(config: DQNConfig, env: TileVectorEnv) -> Agent:
     """A new agent for ``env``'s game. A config ``radius`` of 0 becomes the
     window that shows the env's whole level from any cell."""
     engine = env.engine
-    channels = tuple(engine.channels)
+    channels = tuple(env.channels)  # a team env adds other_players to the engine's planes
     player = channels.index(engine.rules.player)
     walls = tuple(channels.index(name) for name in engine.walls)
     shape = env.single_observation_space.shape
@@ -128,6 +128,9 @@ def check_agent_game(agent: Agent, game: str | GameSpec) -> None:
     if agent.env != spec.name:
         raise AgentFileError(f"the agent plays {agent.env!r}, not {spec.name!r}")
     planes = tuple(Engine(spec).channels)
+    if agent.channels[: len(planes)] == planes and len(agent.channels) > len(planes):
+        raise AgentFileError(f"the agent is a team agent (trained with --players; planes "
+                             f"{', '.join(agent.channels[len(planes):])}); it plays levelforge.envs.multi games")
     if agent.channels != planes:
         raise AgentFileError(f"the agent was trained on other observation planes of {spec.name!r} "
                              "(the game changed since); retrain it")

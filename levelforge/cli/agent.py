@@ -42,11 +42,17 @@ from .app import GAME_OPTION, Fail, _finite, _game, _guard, _levels, main, train
               help="Judge the agent on this many generated validation levels (maze, dungeon, sokoban) at each log row "
               "and keep the weights that won most of them; 0: keep the last weights.")
 @click.option("--prioritized", is_flag=True, help="Prioritized replay.")
+@click.option("--players", default=1, show_default=True, type=click.IntRange(1, 4),
+              help="Players per game: 2 to 4 trains independent learners sharing one network in the multi-agent "
+              "game (levelforge.envs.multi); --num-envs counts players.")
+@click.option("--mode", default="coop", show_default=True, type=click.Choice(["coop", "race"]),
+              help="With --players: co-operative (shared key and goal) or a race.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress line.")
 @_guard
 def train_agent(game: str, levels: tuple[str, ...], steps: int, out: str, seed: int, device: str, num_envs: int,
                 log_path: str | None, procedural: bool, generator: str | None, demos: int, pretrain: int,
-                minutes: float | None, validate: int, prioritized: bool, quiet: bool) -> None:
+                minutes: float | None, validate: int, prioritized: bool, players: int, mode: str,
+                quiet: bool) -> None:
     """Train a DQN agent to play GAME's levels.
 
     The agent sees each level from the player's tile (so it can play levels
@@ -55,6 +61,12 @@ def train_agent(game: str, levels: tuple[str, ...], steps: int, out: str, seed: 
     one CSV row per 10,000 steps to --log. Ctrl-C stops early and still
     saves what was learned. At the end the agent plays every --levels level
     once, greedily, and the win rate is printed.
+
+    With --players N (2 to 4) it trains for the multi-agent game: N players
+    per level, one network acting for each from its own cell (independent
+    learners sharing their weights; docs/multi-agent.md). The solver's
+    demonstrations are then solo plays (no other player in view), and at the
+    end the team and a lone player are both measured on the --levels.
 
     Example: levelforge train agent --game maze --procedural --steps 300000 --out maze.pt
     """
@@ -81,7 +93,18 @@ def train_agent(game: str, levels: tuple[str, ...], steps: int, out: str, seed: 
         playable = PlayableOnly(GANGenerator(load_gan(generator, game=spec.name)))
         playable(np.random.default_rng(seed))  # fail now, in one line, if the GAN makes nothing playable
         source = MixedSource(lvls, playable)
-    env = training_env(spec, source, num_envs)
+    if players > 1:
+        if validate:
+            raise Fail("--validate judges one player; it cannot be used with --players")
+        from ..envs.multi.vector import TeamVectorEnv
+
+        if num_envs < players:
+            raise Fail(f"--num-envs counts players: at least {players}")
+        env = TeamVectorEnv(num_envs // players, players, spec, source, mode=mode)
+        size = env.size
+    else:
+        env = training_env(spec, source, num_envs)
+        size = env.pool.size
     demo_buf = None
     if demos:
         from ..agent.demos import demonstrations
@@ -93,13 +116,14 @@ def train_agent(game: str, levels: tuple[str, ...], steps: int, out: str, seed: 
             pool = pool + [practice(rng) for _ in range(demos - len(pool))]
         click.echo(f"solving {len(pool)} training levels for demonstrations", err=True)
         solving = time.perf_counter()
-        demo_buf, _ = demonstrations(pool, env.pool.size, env.single_observation_space.shape, cfg.n_step, cfg.gamma)
+        demo_buf, _ = demonstrations(pool, size, env.single_observation_space.shape, cfg.n_step, cfg.gamma)
         if cfg.max_seconds:  # the solving counts against --minutes
             cfg = dataclasses.replace(cfg, max_seconds=max(1.0, cfg.max_seconds - (time.perf_counter() - solving)))
     agent = tile_agent(cfg, env)
     log_file = Path(log_path) if log_path else Path(out).with_suffix(".csv")
     what = f"{len(lvls)} levels" + (" and generated ones" if procedural or generator else "")
-    click.echo(f"training a {spec.name} agent on {what} for {steps:,} steps; log: {log_file}", err=True)
+    who = f"{players}-player {mode} " if players > 1 else ""
+    click.echo(f"training a {who}{spec.name} agent on {what} for {steps:,} steps; log: {log_file}", err=True)
     snap = None
     if validate:
         from ..agent.snapshots import BestSnapshot
@@ -110,15 +134,23 @@ def train_agent(game: str, levels: tuple[str, ...], steps: int, out: str, seed: 
     if snap is not None and snap.restore():
         click.echo(f"kept the weights of step {snap.best_step:,}: they won {snap.best[0]:.0%} of "
                    f"{validate} validation levels", err=True)
-    scores = Judge(agent).evaluate(lvls)
     agent.stats["train_levels"] = len(lvls)
-    agent.stats["train_levels_won"] = sum(s.success_rate for s in scores) / len(scores)
+    if players > 1:
+        from ..agent.team_play import team_play
+
+        agent.stats.update(players=players, mode=mode)
+        agent.stats["train_levels_won"] = float(team_play(agent, lvls, players, mode, size=size).mean())
+        agent.stats["train_levels_won_alone"] = float(team_play(agent, lvls, 1, size=size).mean())
+    else:
+        scores = Judge(agent).evaluate(lvls)
+        agent.stats["train_levels_won"] = sum(s.success_rate for s in scores) / len(scores)
     save_agent(agent, out)
     st = agent.stats
     if result.interrupted:
         click.echo(f"interrupted at step {st['steps']:,}; saved what was learned", err=True)
+    alone = f" ({st['train_levels_won_alone']:.0%} by one player alone)" if players > 1 else ""
     click.echo(f"saved {out}: {st['steps']:,} steps, {st['updates']:,} updates in {st['seconds']:.0f}s; "
-               f"wins {st['train_levels_won']:.0%} of its {len(lvls)} training levels (greedy)")
+               f"wins {st['train_levels_won']:.0%} of its {len(lvls)} training levels (greedy){alone}")
     if result.interrupted:
         sys.exit(130)
 

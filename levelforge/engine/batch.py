@@ -113,7 +113,9 @@ class Batch(NamedTuple):
     row_items: np.ndarray  # (N,) uint8 scratch: this row's items once written
     dirty: np.ndarray  # (1,) uint8: row_items holds this row's items
     moved: np.ndarray  # (2,) int64: the item this row pushed, (from, to); -1 none
-    occupied: np.ndarray  # (N,) uint8 scratch, all zero between rows: cells NPCs hold or held this world phase
+    # (N,) uint8 scratch, all zero between rows: cells NPCs hold or held this world phase; in a team
+    # step's player phase (levelforge.engine.team), the cells the other players hold
+    occupied: np.ndarray
 
 
 @njit(cache=True, inline="always")

@@ -92,18 +92,29 @@ _SPARES = 3  # the caller's current and previous observations, and one free
 class Observer:
     """A ``(B, C, H, W) uint8`` observation buffer for states on one board."""
 
-    def __init__(self, engine: "Engine", board: Board, batch: int) -> None:
+    def __init__(self, engine: "Engine", board: Board, batch: int, array: np.ndarray | None = None) -> None:
+        """``array``: a ``(batch, C, H, W) uint8`` buffer to write into (e.g. the first
+        planes of a larger observation, a view), instead of one of its own."""
         self.engine = engine
         self.board_shape = (board.height, board.width)
         c = len(engine.channels)
-        self.array = np.zeros((batch, c, board.height, board.width), dtype=np.uint8)
+        shape = (batch, c, board.height, board.width)
+        if array is not None and (array.shape != shape or array.dtype != np.uint8):
+            raise ValueError(f"Observer: the buffer must be {shape} uint8, got {array.shape} {array.dtype}")
+        self.array = np.zeros(shape, dtype=np.uint8) if array is None else array
         self._planes = self.array.reshape(batch, c, board.height * board.width)
+        if not np.shares_memory(self._planes, self.array):
+            raise ValueError("Observer: each plane of the buffer must be contiguous")
         self.layout = _layout(engine, board)
         self._spares: list[np.ndarray] = []  # copies handed out, reused once free (see copy)
+        self._all = np.arange(batch, dtype=np.int64)
 
     def write(self, states: State, rows: np.ndarray | None = None) -> None:
         """Write every plane of ``states`` into buffer rows ``rows`` (default: all)."""
-        rows = np.arange(len(states), dtype=np.int64) if rows is None else np.asarray(rows, dtype=np.int64)
+        if rows is None:
+            rows = self._all if len(states) == len(self._all) else np.arange(len(states), dtype=np.int64)
+        else:
+            rows = np.asarray(rows, dtype=np.int64)
         _write(states.board.terrain, rows, self._planes, *self.engine.tables, *self.layout, *rows_of(states))
 
     def update(self, old: State, new: State, items_changed: np.ndarray | None = None) -> None:

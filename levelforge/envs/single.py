@@ -11,10 +11,11 @@ from gymnasium import spaces
 from ..engine import Engine, State
 from ..engine.observe import Observer
 from ..game import GameSpec, load_game
+from .rendering import GridRendering
 from .sources import LevelPool, check_game
 
 
-class TileEnv(gym.Env):
+class TileEnv(GridRendering, gym.Env):
     """A levelforge game as a single Gymnasium environment.
 
     Observation: ``(C, H, W) uint8`` planes of 0/1, one per base tile
@@ -56,7 +57,6 @@ class TileEnv(gym.Env):
             raise ValueError(f"render_mode must be one of {self.metadata['render_modes']}, got {render_mode!r}")
         self.render_mode = render_mode
         self.tile_size = tile_size
-        self._window = None  # the human render mode's window, opened on the first frame
         self.state: State | None = None
         self.level = None
         self._slot = np.zeros(1, dtype=np.int64)
@@ -108,29 +108,10 @@ class TileEnv(gym.Env):
             "steps": int(s.t[0]),
         }
 
-    def grid(self) -> np.ndarray:
-        """``(H, W) uint8`` tile ids showing the current state."""
-        return self.engine.grid(self.state)[0]
-
-    def render(self):
-        if self.render_mode is None or self.state is None:
-            return None
-        from .. import render
-
-        if self.render_mode == "ansi":
-            return render.ansi(self.spec_game, self.grid(), colour=False)
-        frame = render.render_grid(self.spec_game, self.grid(), self.tile_size)
-        if self.render_mode == "human":  # shown in a window, as Gymnasium's human mode does
-            if self._window is None:
-                from ..window import FrameWindow
-
-                self._window = FrameWindow(f"levelforge: {self.spec_game.title}", self.metadata["render_fps"])
-            self._window.show(frame)
-            return None
-        return frame
+    def grid(self) -> np.ndarray | None:
+        """``(H, W) uint8`` tile ids showing the current state (None before the first reset)."""
+        return None if self.state is None else self.engine.grid(self.state)[0]
 
     def close(self) -> None:
-        if self._window is not None:
-            self._window.close()
-            self._window = None
+        self.close_window()
         super().close()

@@ -69,6 +69,34 @@ def check_game(lv: Any, engine: Engine) -> None:
         raise LevelFormatError(f"level {lv.name or lv.id} is a {lv.spec.name} level, not {engine.spec.name}")
 
 
+class LevelOrder:
+    """Indices of a finite source of ``n`` levels, served in shuffled passes: each
+    pass a new permutation from the caller's seeded generator."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the current pass (when the environment is re-seeded)."""
+        self._order = np.arange(0)
+        self._cursor = 0
+
+    def next(self, rng: np.random.Generator, k: int) -> np.ndarray:
+        """The next ``k`` indices."""
+        out = np.empty(k, dtype=np.int64)
+        filled = 0
+        while filled < k:
+            if self._cursor >= len(self._order):
+                self._order = rng.permutation(self.n)
+                self._cursor = 0
+            take = min(k - filled, len(self._order) - self._cursor)
+            out[filled : filled + take] = self._order[self._cursor : self._cursor + take]
+            self._cursor += take
+            filled += take
+        return out
+
+
 class LevelPool:
     """Initial states for environment resets, drawn reproducibly.
 
@@ -90,8 +118,7 @@ class LevelPool:
             self.size = size or board_size(self.levels, spec)
             self.bank = engine.load(self.levels, size=self.size, max_npcs=self.max_npcs)
             self.board = self.bank.board
-            self._order = np.arange(0)
-            self._cursor = 0
+            self.order = LevelOrder(len(self.levels))
         else:
             self.size = size or (spec.height, spec.width)
             if self.max_npcs is None:
@@ -105,27 +132,13 @@ class LevelPool:
 
     def reset_order(self) -> None:
         """Forget the current pass (called when the environment is re-seeded)."""
-        self._order = np.arange(0)
-        self._cursor = 0
-
-    def _next_indices(self, rng: np.random.Generator, k: int) -> np.ndarray:
-        n = len(self.levels)
-        out = np.empty(k, dtype=np.int64)
-        filled = 0
-        while filled < k:
-            if self._cursor >= len(self._order):
-                self._order = rng.permutation(n)
-                self._cursor = 0
-            take = min(k - filled, len(self._order) - self._cursor)
-            out[filled : filled + take] = self._order[self._cursor : self._cursor + take]
-            self._cursor += take
-            filled += take
-        return out
+        if self.bank is not None:
+            self.order.reset()
 
     def draw(self, rng: np.random.Generator, slots: np.ndarray) -> tuple[State, list[Level]]:
         """Initial states (on :attr:`board`) for the environment ``slots``, and their levels."""
         if self.bank is not None:
-            idx = self._next_indices(rng, len(slots))
+            idx = self.order.next(rng, len(slots))
             return self.bank.take(idx), [self.levels[i] for i in idx]
         levels = [self.levels(rng) for _ in slots]
         for lv in levels:

@@ -15,6 +15,16 @@ from ..engine.observe import Observer
 from .sources import LevelPool
 
 
+def vector_actions(env, actions) -> np.ndarray:
+    """``actions`` as an array of one per environment of the vector env ``env`` (which must be reset)."""
+    if env.states is None:
+        raise RuntimeError("call reset() before step()")
+    a = np.asarray(actions)
+    if a.shape != (env.num_envs,):
+        raise ValueError(f"step needs {env.num_envs} actions, got shape {a.shape}")
+    return a
+
+
 class TileVectorEnv(VectorEnv):
     """``num_envs`` copies of a levelforge game, stepped together.
 
@@ -100,11 +110,7 @@ class TileVectorEnv(VectorEnv):
         self.obs.write(fresh, rows)
 
     def step(self, actions):
-        if self.states is None:
-            raise RuntimeError("call reset() before step()")
-        a = np.asarray(actions)
-        if a.shape != (self.num_envs,):
-            raise ValueError(f"step needs {self.num_envs} actions, got shape {a.shape}")
+        a = vector_actions(self, actions)
         pending = None
         if self.autoreset_mode == AutoresetMode.NEXT_STEP and np.count_nonzero(self._needs_reset):
             pending = np.flatnonzero(self._needs_reset)

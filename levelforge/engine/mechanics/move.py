@@ -3,8 +3,10 @@
 Moving also turns the player to face that way, even when the way is blocked.
 A move is blocked by solid terrain (unless ``locked`` opens it to a player
 with the key), by an item that no mechanic lets the player take or push
-(``push`` decides for pushable items), and by an NPC unless NPCs are
-``deadly`` (then the player walks into it and loses).
+(``push`` decides for pushable items), by an NPC unless NPCs are
+``deadly`` (then the player walks into it and loses), and in a team game
+by another player (:mod:`levelforge.engine.team`: ``bt.occupied`` holds the
+other players' cells during the player phase).
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ def act(tab, bt, b):
         if not (flags & LOCKED and key >= 0 and bt.inv[b, key] > 0):
             return
     if tab.par[P_NPCS_BLOCK] and npc_at(bt, b, target) >= 0:
+        return
+    if bt.occupied[target]:  # another player stands there (team games; never set in one-player games)
         return
     code = item_at(bt, b, target)
     if code:

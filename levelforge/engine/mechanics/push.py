@@ -1,7 +1,7 @@
 """push: walking into a pushable item shoves it one tile further.
 
-The push succeeds when the tile beyond is not solid and holds no item and no
-NPC; otherwise the player does not move. Items are never pulled.
+The push succeeds when the tile beyond is not solid and holds no item, no
+NPC and (in a team game) no other player; otherwise the player does not move. Items are never pulled.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def push(tab, bt, b, cell, step):
     beyond = cell + step
     if tab.terrain_flags[terrain_at(bt, b, beyond)] & SOLID:
         return False
-    if item_at(bt, b, beyond) or npc_at(bt, b, beyond) >= 0:
+    if item_at(bt, b, beyond) or npc_at(bt, b, beyond) >= 0 or bt.occupied[beyond]:
         return False
     set_item(bt, b, beyond, item_at(bt, b, cell))
     set_item(bt, b, cell, 0)
