@@ -96,6 +96,9 @@ def test_truncation_after_max_steps():
         assert not any(truncs.values())
     _, _, terms, truncs, _ = env.step({a: NOOP for a in env.agents})
     assert all(truncs.values()) and not any(terms.values()) and env.agents == []
+    t = int(env.state_.t[0])
+    assert env.step({"player_0": RIGHT}) == ({}, {}, {}, {}, {})  # over: nothing moves until reset
+    assert int(env.state_.t[0]) == t
 
 
 def test_level_sources_are_those_of_the_gymnasium_envs(tmp_path):
@@ -114,12 +117,19 @@ def test_level_sources_are_those_of_the_gymnasium_envs(tmp_path):
     assert len(obs) == 3
 
 
+def test_each_game_has_its_own_name():
+    assert dungeon_v0.parallel_env().metadata["name"] == "dungeon_v0"
+    assert maze_v0.parallel_env().metadata["name"] == "maze_v0"
+
+
 def test_bad_arguments_are_clear_errors():
     with pytest.raises(ValueError, match="players must be 2, 3 or 4"):
         dungeon_v0.parallel_env(players=5)
     with pytest.raises(ValueError, match="mode must be one of race"):
         maze_v0.parallel_env(mode="coop")
     env = dungeon_v0.parallel_env(players=2)
+    with pytest.raises(RuntimeError, match="call reset"):
+        env.state()
     env.reset(seed=0)
     with pytest.raises(ValueError, match="must be in"):
         env.step({"player_0": 7})

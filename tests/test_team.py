@@ -165,3 +165,19 @@ def test_a_push_into_a_player_is_blocked():
     t.advance(s, np.array([[RIGHT, NOOP]]))  # now the push goes
     assert s.pos[0] == b.cell(1, 2)
     assert s.items[0, b.cell(1, 3)] and (s.items[0] == s.items[1]).all()
+
+
+def test_a_finished_players_action_is_not_checked():
+    t = team(2)
+    s = t.load([dungeon("wwwwwwww\nwA1...Aw\nw+....gw\nwwwwwwww\n")])
+    t.advance(s, np.array([[RIGHT, NOOP]]))  # player 0 walks into the bat: out
+    assert s.status[0] == State.LOST
+    t.advance(s, np.array([[99, NOOP]]))  # ignored, whatever it is
+    with pytest.raises(ValueError, match="integers in"):
+        t.advance(s, np.array([[NOOP, 99]]))
+
+
+def test_load_errors_name_the_level():
+    big = dungeon("w" * 20 + "\nwA" + "." * 16 + "gw\nw+" + "." * 17 + "w\n" + "w" * 20 + "\n", name="big")
+    with pytest.raises(LevelFormatError, match="level 'big'"):
+        team(2).load([big], size=(9, 13))

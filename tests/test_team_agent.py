@@ -96,3 +96,36 @@ def test_team_play_wins_with_a_scripted_team():
     assert team_play([alone], [short], 1, size=(4, 7), max_steps=6).tolist() == [False]
     with pytest.raises(ValueError, match="1 agents for 2 players"):
         team_play([alone], [short], 2)
+
+
+def test_the_learner_counts_and_stores_nothing_of_a_player_that_is_out():
+    """A player killed while its teammate plays on keeps reporting its end; the learner must neither
+    count those idle steps as episodes (a real dungeon episode never returns exactly 0: each step
+    costs 0.01) nor store them."""
+    from levelforge.agent import tile_agent, train
+    from levelforge.agent.tiles import tile_preset
+
+    env = TeamVectorEnv(games=4, players=2, game="dungeon", levels=[BAT, CORRIDOR])
+    cfg = tile_preset(3000, num_envs=8, learning_starts=10**9, seed=0, device="cpu")
+    agent = tile_agent(cfg, env)
+    result = train(agent, env, progress=False)
+    returns = result.episode_returns
+    assert len(returns) > 20 and all(r != 0.0 for r in returns)
+
+
+def test_cli_team_options_are_checked_and_levels_may_have_several_starts(tmp_path):
+    levels = tmp_path / "levels"
+    levels.mkdir()
+    (levels / "two.txt").write_text("wwwwwwww\nwA....Aw\nw+....gw\nwwwwwwww\n")  # two starts: no solo demo
+    (levels / "one.txt").write_text("wwwwwww\nwA...gw\nw+....w\nwwwwwww\n")
+    out = tmp_path / "t.pt"
+    r = CliRunner().invoke(main, ["train", "agent", "--game", "dungeon", "--levels", str(levels), "--players", "2",
+                                  "--steps", "600", "--num-envs", "4", "--demos", "5", "--pretrain", "5",
+                                  "--out", str(out), "--quiet"])
+    assert r.exit_code == 0, r.output
+    assert "solving 1 training levels" in r.stderr
+    for args, message in ((["--mode", "race"], "--mode is for team games"),
+                          (["--players", "2", "--game", "maze", "--mode", "coop"], "maze is played as race"),
+                          (["--players", "3", "--num-envs", "8"], "use a multiple of 3")):
+        r = CliRunner().invoke(main, ["train", "agent", "--game", "dungeon", *args, "--out", str(tmp_path / "x.pt")])
+        assert r.exit_code != 0 and message in r.output, r.output

@@ -75,7 +75,8 @@ def plot(curves: list[tuple[str, list[float], list[float]]], y: str, title: str)
         colour = COLOURS[i % len(COLOURS)]
         if len(xs) > 1:
             pygame.draw.lines(surf, colour, False, [at(x, v) for x, v in zip(xs, ys)], 2)
-        surf.blit(font.render(name, True, colour), (W - RIGHT - 160, TOP + 8 + 16 * i))
+        # the legend sits in the lower right corner, where learning curves seldom are
+        surf.blit(font.render(name, True, colour), (W - RIGHT - 170, TOP + ph - 8 - 16 * (len(curves) - i)))
     return pygame.surfarray.array3d(surf).transpose(1, 0, 2).copy()
 
 

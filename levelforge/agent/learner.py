@@ -319,7 +319,10 @@ def train(
             buffer.add(obs, actions, learn_reward, term | life_lost, trunc | life_lost, valid)
             done = (term | trunc) & valid
             episodes.record(reward, done, valid, info)
-            prev_done = done
+            # the step after any reported end is a reset (NEXT_STEP) or, in a team env, an idle row of a
+            # player that is out: never stored, whether or not the end itself was (an idle row keeps
+            # reporting its end, and the masked `done` would let every second such step through)
+            prev_done = term | trunc
             obs = nxt
             step += n_envs
             if step >= cfg.learning_starts and buffer.can_sample():

@@ -45,13 +45,14 @@ from .app import GAME_OPTION, Fail, _finite, _game, _guard, _levels, main, train
 @click.option("--players", default=1, show_default=True, type=click.IntRange(1, 4),
               help="Players per game: 2 to 4 trains independent learners sharing one network in the multi-agent "
               "game (levelforge.envs.multi); --num-envs counts players.")
-@click.option("--mode", default="coop", show_default=True, type=click.Choice(["coop", "race"]),
-              help="With --players: co-operative (shared key and goal) or a race.")
+@click.option("--mode", type=click.Choice(["coop", "race"]),
+              help="With --players: co-operative (shared key and goal) or a race (default: the game's first mode; "
+              "dungeon: coop, maze: race).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress line.")
 @_guard
 def train_agent(game: str, levels: tuple[str, ...], steps: int, out: str, seed: int, device: str, num_envs: int,
                 log_path: str | None, procedural: bool, generator: str | None, demos: int, pretrain: int,
-                minutes: float | None, validate: int, prioritized: bool, players: int, mode: str,
+                minutes: float | None, validate: int, prioritized: bool, players: int, mode: str | None,
                 quiet: bool) -> None:
     """Train a DQN agent to play GAME's levels.
 
@@ -94,22 +95,30 @@ def train_agent(game: str, levels: tuple[str, ...], steps: int, out: str, seed: 
         playable(np.random.default_rng(seed))  # fail now, in one line, if the GAN makes nothing playable
         source = MixedSource(lvls, playable)
     if players > 1:
-        if validate:
-            raise Fail("--validate judges one player; it cannot be used with --players")
+        from ..envs.multi.team_env import game_modes
         from ..envs.multi.vector import TeamVectorEnv
 
-        if num_envs < players:
-            raise Fail(f"--num-envs counts players: at least {players}")
+        if validate:
+            raise Fail("--validate judges one player; it cannot be used with --players")
+        modes = game_modes(spec.name)
+        mode = mode or modes[0]
+        if mode not in modes:
+            raise Fail(f"{spec.name} is played as {' or '.join(modes)}, not {mode}")
+        if num_envs % players:
+            raise Fail(f"--num-envs counts players: use a multiple of {players}")
         env = TeamVectorEnv(num_envs // players, players, spec, source, mode=mode)
         size = env.size
     else:
+        if mode:
+            raise Fail("--mode is for team games: add --players 2 (or 3, 4)")
         env = training_env(spec, source, num_envs)
         size = env.pool.size
     demo_buf = None
     if demos:
         from ..agent.demos import demonstrations
 
-        pool = lvls[:demos]
+        # demonstrations are the solver's solo plays: of levels with one start
+        pool = [lv for lv in lvls if int(env.engine.tile_player[lv.grid].sum()) == 1][:demos]
         if procedural and len(pool) < demos:
             rng = np.random.default_rng(seed + 1)
             practice = practice_levels(spec.name)

@@ -34,7 +34,8 @@ gives it. The players of one game share the step count ``t``.
 
 from __future__ import annotations
 
-from typing import Sequence
+import threading
+from typing import NamedTuple, Sequence
 
 import numpy as np
 from numba import njit
@@ -43,7 +44,7 @@ from ..errors import LevelFormatError
 from .batch import (EV_STEP, LOST, P_CHECKS, P_ITEMS_CHANGE, P_WORLD, PLAYING, WON, Batch, emit, end, flat, rows_of,
                     scratch, unflat)
 from .core import Engine
-from .kernel import _run, bad_actions
+from .kernel import _run
 from .state import Board, State
 
 
@@ -95,7 +96,7 @@ class Team:
             for y, x in starts:
                 one = bare.copy()
                 one[y, x] = e.compose[e.tile_terrain[g[y, x]], e.tile_item[g[y, x]], 1]
-                grids.append(one)
+                grids.append(_Start(one, getattr(lv, "name", None)))  # named, for the engine's errors
         if not grids:
             raise ValueError("Team.load needs at least one level")
         s = e.load(grids, size=size, max_npcs=max_npcs)
@@ -111,26 +112,29 @@ class Team:
         ``(G * P,)`` ints (a finished player's action is ignored). Returns
         ``(G * P,) float32`` rewards and ``(G * P,) bool`` finished players
         (won or lost). What the compiled call needs is kept between calls on
-        the same ``states`` (a single env steps one State for a whole
-        episode), so step them from one thread at a time."""
+        the same ``states`` from the same thread (a single env steps one
+        State for a whole episode)."""
         a = np.asarray(actions)
         if a.size != len(states) or a.ndim not in (1, 2) or (a.ndim == 2 and a.shape[1] != self.players):
             raise ValueError(f"a team step needs one action per player: got {np.shape(actions)}, "
                              f"expected ({len(states) // self.players}, {self.players})")
         if a.dtype.kind not in "iu":
             raise ValueError(f"actions must be integers in [0, {self.engine.n_actions}), got {actions!r}")
-        if self._ready is None or self._ready[0] is not states:
-            self._ready = self._prepare(states)
-        _, arrays, act, reward, changed = self._ready
+        ready = self._ready
+        if ready is None or ready[0] is not states or ready[1] != threading.get_ident():
+            ready = self._ready = self._prepare(states)
+        _, _, arrays, act, reward = ready
         act[:] = a.reshape(-1)
-        changed[:] = False
         if team_rows(self.players, self.shared, 0, len(states) // self.players, *arrays):
             raise ValueError(f"actions must be integers in [0, {self.engine.n_actions}), got {actions!r}")
         return reward.copy(), states.status != PLAYING
 
     def _prepare(self, states: State) -> tuple:
-        """``(states, flat arrays, actions, reward, changed)``: the compiled call's
-        arguments for stepping ``states`` in place, with buffers of its own."""
+        """``(states, thread, flat arrays, actions, reward)``: the compiled call's
+        arguments for stepping ``states`` in place on this thread (its scratch
+        arrays are the thread's own), with buffers of its own. (The kernel also
+        marks the rows whose items changed, in ``changed``; team observations
+        are written in full, so nothing reads it.)"""
         if len(states) % self.players:
             raise ValueError(f"{len(states)} rows are not games of {self.players} players")
         e, s, b = self.engine, states, len(states)
@@ -142,7 +146,7 @@ class Team:
             new_items=s.items if changing else np.empty((0, s.board.cells), dtype=np.uint8),
             **scratch(s.board.cells),
         )  # fmt: skip
-        return states, flat(e.tables, bt), act, reward, changed
+        return states, threading.get_ident(), flat(e.tables, bt), act, reward
 
     def step(self, states: State, actions: np.ndarray) -> tuple[State, np.ndarray, np.ndarray]:
         """:meth:`advance` on a copy: ``states`` stays as it is."""
@@ -167,6 +171,13 @@ class Team:
         top[gi, states.pos.reshape(-1, p)[gi, pi]] = 1
         ids = e.compose[b.terrain[first.level], first.items, top]
         return ids.reshape(len(first), b.height + 2, b.width + 2)[:, 1:-1, 1:-1]
+
+
+class _Start(NamedTuple):
+    """One player's start grid of a level, with the level's name."""
+
+    grid: np.ndarray
+    name: str | None
 
 
 def _name(level) -> str:
@@ -257,7 +268,11 @@ def team_rows(players, shared, lo, hi, *arrays):
 
 @njit(cache=True, nogil=True, _nrt=False)
 def _games(tab, bt, players, shared, lo, hi):
-    bad = bad_actions(bt.actions, tab.action_dir.shape[0], lo * players, hi * players)
+    n_actions = tab.action_dir.shape[0]
+    bad = 0
+    for r in range(lo * players, hi * players):  # a finished player's action is ignored, whatever it is
+        if bt.status[r] == PLAYING:
+            bad += bt.actions[r] < 0 or bt.actions[r] >= n_actions
     if bad:
         return bad
     program = tab.program

@@ -6,16 +6,17 @@ from typing import Any, Callable
 
 from pettingzoo.utils import parallel_to_aec
 
-from .team_env import TeamEnv
+from .team_env import TeamEnv, game_modes
 
 
-def entry_points(game: str, modes: tuple[str, ...], default_mode: str) -> tuple[Callable, Callable, Callable]:
-    """``(parallel_env, env, raw_env)`` for ``game``, allowing ``modes``."""
+def entry_points(game: str) -> tuple[Callable, Callable, Callable]:
+    """``(parallel_env, env, raw_env)`` for ``game``, in the modes :func:`game_modes` allows."""
+    modes = game_modes(game)
 
-    def parallel_env(players: int = 2, mode: str = default_mode, **kwargs: Any) -> TeamEnv:
-        return TeamEnv(game, players=players, mode=mode, modes=modes, **kwargs)
+    def parallel_env(players: int = 2, mode: str = modes[0], **kwargs: Any) -> TeamEnv:
+        return TeamEnv(game, players=players, mode=mode, **kwargs)
 
-    def raw_env(players: int = 2, mode: str = default_mode, **kwargs: Any):
+    def raw_env(players: int = 2, mode: str = modes[0], **kwargs: Any):
         return parallel_to_aec(parallel_env(players=players, mode=mode, **kwargs))
 
     parallel_env.__doc__ = (f"A {game} game of 2 to 4 players as a PettingZoo ParallelEnv; mode: "

@@ -2,4 +2,4 @@
 
 from ._factory import entry_points
 
-parallel_env, env, raw_env = entry_points("maze", ("race",), "race")
+parallel_env, env, raw_env = entry_points("maze")

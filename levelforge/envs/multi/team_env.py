@@ -17,10 +17,18 @@ from ..sources import LevelOrder, board_size, check_game, resolve_levels
 from .observe import OTHERS, TeamObserver
 
 MODES = ("coop", "race")
+#: the modes each game is played in (the first is its default); other games: both
+GAME_MODES = {"dungeon": ("coop", "race"), "maze": ("race",)}
+
+
+def game_modes(game: str) -> tuple[str, ...]:
+    """The team modes of ``game`` (a game name), its default first."""
+    return GAME_MODES.get(game, MODES)
 
 
 class TeamEnv(GridRendering, ParallelEnv):
-    """``players`` players (2 to 4) in one level of ``game``, stepped together.
+    """``players`` players (2 to 4) in one level of ``game``, stepped together
+    (``mode``: see :data:`GAME_MODES`; default the game's first).
 
     The rules are the engine's team step (:mod:`levelforge.engine.team`):
     players act in a rotating order each step, a move into another player is
@@ -36,7 +44,13 @@ class TeamEnv(GridRendering, ParallelEnv):
     ``env.channels`` names them. Rewards are each player's own (the game's
     rewards; in coop the win reaches everyone). Episodes are truncated after
     the game's ``max_steps`` joint steps. ``infos[agent]`` holds
-    ``level_id``, ``level_name``, ``won`` and ``steps``.
+    ``level_id``, ``level_name``, ``won`` and ``steps``. An agent left out
+    of a step's actions takes action 0 (``noop`` in the shipped games).
+    After the last agent is done, ``step`` changes nothing until ``reset``.
+
+    In a dungeon race each player carries its own key: if the one who
+    took the level's only key is killed, the key is gone with it and the
+    others can only play on until the step limit.
 
     ``levels``: a level source, as for the Gymnasium envs (a Level, a list,
     a path, None for the game's own levels, or a callable ``f(rng) ->
@@ -44,7 +58,7 @@ class TeamEnv(GridRendering, ParallelEnv):
     placed on the free ground nearest its start (:meth:`Team.starts`).
     """
 
-    metadata = {"name": "levelforge_team_v0", "render_modes": ["rgb_array", "ansi", "human"], "render_fps": 8,
+    metadata = {"name": "team_v0", "render_modes": ["rgb_array", "ansi", "human"], "render_fps": 8,
                 "is_parallelizable": True}
 
     def __init__(
@@ -52,20 +66,22 @@ class TeamEnv(GridRendering, ParallelEnv):
         game: str | GameSpec = "dungeon",
         levels: Any = None,
         players: int = 2,
-        mode: str = "coop",
+        mode: str | None = None,
         render_mode: str | None = None,
         max_steps: int | None = None,
         size: tuple[int, int] | None = None,
         tile_size: int = 16,
-        modes: tuple[str, ...] = MODES,
     ) -> None:
         if isinstance(players, bool) or not isinstance(players, (int, np.integer)) or not 2 <= players <= 4:
             raise ValueError(f"players must be 2, 3 or 4, got {players!r}")
-        if mode not in modes:
-            raise ValueError(f"mode must be one of {', '.join(modes)}, got {mode!r}")
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode must be one of {self.metadata['render_modes']}, got {render_mode!r}")
         self.spec_game = load_game(game)
+        modes = game_modes(self.spec_game.name)
+        mode = modes[0] if mode is None else mode
+        if mode not in modes:
+            raise ValueError(f"mode must be one of {', '.join(modes)} for {self.spec_game.name}, got {mode!r}")
+        self.metadata = {**self.metadata, "name": f"{self.spec_game.name}_v0"}
         self.engine = Engine(self.spec_game)
         self.team = Team(self.engine, int(players), shared=mode == "coop")
         self.mode = mode
@@ -135,6 +151,8 @@ class TeamEnv(GridRendering, ParallelEnv):
     def step(self, actions: dict[str, Any]):
         if self.state_ is None:
             raise RuntimeError("call reset() before step()")
+        if not self.agents:  # the episode is over: nothing moves until reset()
+            return {}, {}, {}, {}, {}
         n = self.engine.n_actions
         joint = np.zeros(self.team.players, dtype=np.int64)  # a finished (or silent) player's action is ignored
         for agent, a in actions.items():
@@ -181,6 +199,8 @@ class TeamEnv(GridRendering, ParallelEnv):
 
     def state(self) -> np.ndarray:
         """The whole game as one array: the tile ids of :meth:`grid`."""
+        if self.state_ is None:
+            raise RuntimeError("call reset() before state()")
         return self.grid().copy()
 
     def close(self) -> None:

@@ -15,6 +15,7 @@ from ...game import GameSpec, load_game
 from ..sources import LevelOrder, board_size, check_game, resolve_levels
 from ..vector import vector_actions
 from .observe import OTHERS, TeamObserver
+from .team_env import game_modes
 
 
 class TeamVectorEnv(VectorEnv):
@@ -36,12 +37,15 @@ class TeamVectorEnv(VectorEnv):
     metadata = {"render_modes": [], "autoreset_mode": AutoresetMode.NEXT_STEP}
 
     def __init__(self, games: int = 32, players: int = 2, game: str | GameSpec = "dungeon", levels: Any = None,
-                 mode: str = "coop", max_steps: int | None = None, size: tuple[int, int] | None = None) -> None:
+                 mode: str | None = None, max_steps: int | None = None,
+                 size: tuple[int, int] | None = None) -> None:
         if games < 1:
             raise ValueError(f"games must be at least 1, got {games}")
-        if mode not in ("coop", "race"):
-            raise ValueError(f"mode must be coop or race, got {mode!r}")
         self.game = load_game(game)
+        modes = game_modes(self.game.name)
+        mode = modes[0] if mode is None else mode
+        if mode not in modes:
+            raise ValueError(f"mode must be one of {', '.join(modes)} for {self.game.name}, got {mode!r}")
         self.engine = Engine(self.game)
         self.team = Team(self.engine, players, shared=mode == "coop")
         self.games, self.players = int(games), self.team.players
