@@ -9,7 +9,7 @@ import numpy as np
 from ..engine import Engine, State
 from ..engine.team import Team
 from ..envs.multi.observe import TeamObserver
-from ..envs.sources import board_size
+from ..envs.sources import board_size, npc_limit
 from ..level import Level
 from .policy import Agent
 
@@ -35,9 +35,7 @@ def team_play(agent: Agent | Sequence[Agent], levels: Sequence[Level], players: 
     spec = levels[0].spec
     engine = Engine(spec)
     team = Team(engine, players, shared=mode == "coop")
-    lim = spec.constraints.get("npcs")
-    max_npcs = int(lim[1]) if isinstance(lim, list) and len(lim) == 2 else None
-    states = team.load(levels, size=size or board_size(list(levels), spec), max_npcs=max_npcs)
+    states = team.load(levels, size=size or board_size(list(levels), spec), max_npcs=npc_limit(spec))
     obs = TeamObserver(engine, states.board, len(levels), players)
     for a in agents:
         if obs.array.shape[1:] != tuple(a.obs_shape):

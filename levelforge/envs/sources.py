@@ -61,6 +61,18 @@ def board_size(levels: list[Level], spec) -> tuple[int, int]:
     return h, w
 
 
+def source_size(levels: list[Level] | LevelFactory, spec) -> tuple[int, int]:
+    """The board for a resolved level source: :func:`board_size` of a finite
+    one, the game's default size for a callable (whose levels are unknown)."""
+    return board_size(levels, spec) if isinstance(levels, list) else (spec.height, spec.width)
+
+
+def npc_limit(spec) -> int | None:
+    """The most NPCs a level of the game may hold (``[constraints] npcs``), or None."""
+    lim = spec.constraints.get("npcs")
+    return int(lim[1]) if isinstance(lim, list) and len(lim) == 2 else None
+
+
 def check_game(lv: Any, engine: Engine) -> None:
     """Raise unless ``lv`` is a Level of the engine's game."""
     if not isinstance(lv, Level):
@@ -112,15 +124,13 @@ class LevelPool:
         self.engine = engine
         spec = engine.spec
         self.levels = resolve_levels(source, engine)
-        lim = spec.constraints.get("npcs")
-        self.max_npcs = int(lim[1]) if isinstance(lim, list) and len(lim) == 2 else None
+        self.max_npcs = npc_limit(spec)
+        self.size = size or source_size(self.levels, spec)
         if isinstance(self.levels, list):
-            self.size = size or board_size(self.levels, spec)
             self.bank = engine.load(self.levels, size=self.size, max_npcs=self.max_npcs)
             self.board = self.bank.board
             self.order = LevelOrder(len(self.levels))
         else:
-            self.size = size or (spec.height, spec.width)
             if self.max_npcs is None:
                 self.max_npcs = 8
             hmax, wmax = max_size(spec)

@@ -13,7 +13,7 @@ from ...engine import Engine, State
 from ...engine.team import Team
 from ...game import GameSpec, load_game
 from ..rendering import GridRendering
-from ..sources import LevelOrder, board_size, check_game, resolve_levels
+from ..sources import LevelOrder, check_game, npc_limit, resolve_levels, source_size
 from .observe import OTHERS, TeamObserver
 
 MODES = ("coop", "race")
@@ -86,14 +86,9 @@ class TeamEnv(GridRendering, ParallelEnv):
         self.team = Team(self.engine, int(players), shared=mode == "coop")
         self.mode = mode
         self.levels = resolve_levels(levels, self.engine)
-        if isinstance(self.levels, list):
-            self.size = size or board_size(self.levels, self.spec_game)
-            self._order: LevelOrder | None = LevelOrder(len(self.levels))
-        else:
-            self.size = size or (self.spec_game.height, self.spec_game.width)
-            self._order = None
-        lim = self.spec_game.constraints.get("npcs")
-        self.max_npcs = int(lim[1]) if isinstance(lim, list) and len(lim) == 2 else 8
+        self.size = size or source_size(self.levels, self.spec_game)
+        self._order = LevelOrder(len(self.levels)) if isinstance(self.levels, list) else None
+        self.max_npcs = npc_limit(self.spec_game) or 8  # one NPC slot count for every level it serves
         self.max_steps = int(max_steps or self.spec_game.max_steps)
         self.render_mode = render_mode
         self.tile_size = tile_size

@@ -12,7 +12,7 @@ from gymnasium.vector.utils import batch_space
 from ...engine import Engine, State
 from ...engine.team import Team
 from ...game import GameSpec, load_game
-from ..sources import LevelOrder, board_size, check_game, resolve_levels
+from ..sources import LevelOrder, check_game, npc_limit, resolve_levels, source_size
 from ..vector import vector_actions
 from .observe import OTHERS, TeamObserver
 from .team_env import game_modes
@@ -51,11 +51,9 @@ class TeamVectorEnv(VectorEnv):
         self.games, self.players = int(games), self.team.players
         self.num_envs = self.games * self.players
         self.levels = resolve_levels(levels, self.engine)
-        finite = isinstance(self.levels, list)
-        self.size = size or (board_size(self.levels, self.game) if finite else (self.game.height, self.game.width))
-        self._order = LevelOrder(len(self.levels)) if finite else None
-        lim = self.game.constraints.get("npcs")
-        self.max_npcs = int(lim[1]) if isinstance(lim, list) and len(lim) == 2 else 8
+        self.size = size or source_size(self.levels, self.game)
+        self._order = LevelOrder(len(self.levels)) if isinstance(self.levels, list) else None
+        self.max_npcs = npc_limit(self.game) or 8  # every game's rows have the same NPC slots
         self.max_steps = int(max_steps or self.game.max_steps)
         self.channels = tuple(self.engine.channels) + (OTHERS,)
         h, w = self.size
