@@ -95,15 +95,15 @@ def train_agent(game: str, levels: tuple[str, ...], steps: int, out: str, seed: 
         playable(np.random.default_rng(seed))  # fail now, in one line, if the GAN makes nothing playable
         source = MixedSource(lvls, playable)
     if players > 1:
-        from ..envs.multi.team_env import game_modes
+        from ..envs.multi.team_env import check_mode, game_modes
         from ..envs.multi.vector import TeamVectorEnv
 
         if validate:
             raise Fail("--validate judges one player; it cannot be used with --players")
-        modes = game_modes(spec.name)
-        mode = mode or modes[0]
-        if mode not in modes:
-            raise Fail(f"{spec.name} is played as {' or '.join(modes)}, not {mode}")
+        try:
+            mode = check_mode(spec.name, mode)
+        except ValueError:
+            raise Fail(f"{spec.name} is played as {' or '.join(game_modes(spec.name))}, not {mode}") from None
         if num_envs % players:
             raise Fail(f"--num-envs counts players: use a multiple of {players}")
         env = TeamVectorEnv(num_envs // players, players, spec, source, mode=mode)

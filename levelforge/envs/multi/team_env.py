@@ -26,6 +26,16 @@ def game_modes(game: str) -> tuple[str, ...]:
     return GAME_MODES.get(game, MODES)
 
 
+def check_mode(game: str, mode: str | None) -> str:
+    """``mode`` (None: the game's default) if ``game`` is played so; else ValueError."""
+    modes = game_modes(game)
+    if mode is None:
+        return modes[0]
+    if mode not in modes:
+        raise ValueError(f"mode must be one of {', '.join(modes)} for {game}, got {mode!r}")
+    return mode
+
+
 class TeamEnv(GridRendering, ParallelEnv):
     """``players`` players (2 to 4) in one level of ``game``, stepped together
     (``mode``: see :data:`GAME_MODES`; default the game's first).
@@ -77,10 +87,7 @@ class TeamEnv(GridRendering, ParallelEnv):
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode must be one of {self.metadata['render_modes']}, got {render_mode!r}")
         self.spec_game = load_game(game)
-        modes = game_modes(self.spec_game.name)
-        mode = modes[0] if mode is None else mode
-        if mode not in modes:
-            raise ValueError(f"mode must be one of {', '.join(modes)} for {self.spec_game.name}, got {mode!r}")
+        mode = check_mode(self.spec_game.name, mode)
         self.metadata = {**self.metadata, "name": f"{self.spec_game.name}_v0"}
         self.engine = Engine(self.spec_game)
         self.team = Team(self.engine, int(players), shared=mode == "coop")

@@ -15,7 +15,7 @@ from ...game import GameSpec, load_game
 from ..sources import LevelOrder, check_game, npc_limit, resolve_levels, source_size
 from ..vector import vector_actions
 from .observe import OTHERS, TeamObserver
-from .team_env import game_modes
+from .team_env import check_mode
 
 
 class TeamVectorEnv(VectorEnv):
@@ -42,10 +42,7 @@ class TeamVectorEnv(VectorEnv):
         if games < 1:
             raise ValueError(f"games must be at least 1, got {games}")
         self.game = load_game(game)
-        modes = game_modes(self.game.name)
-        mode = modes[0] if mode is None else mode
-        if mode not in modes:
-            raise ValueError(f"mode must be one of {', '.join(modes)} for {self.game.name}, got {mode!r}")
+        mode = check_mode(self.game.name, mode)
         self.engine = Engine(self.game)
         self.team = Team(self.engine, players, shared=mode == "coop")
         self.games, self.players = int(games), self.team.players
@@ -75,14 +72,15 @@ class TeamVectorEnv(VectorEnv):
             check_game(lv, self.engine)
         return out
 
-    def _start(self, games: np.ndarray) -> None:
-        """New levels in ``games``."""
+    def _start(self, games: np.ndarray) -> np.ndarray:
+        """New levels in ``games``; returns their rows."""
         fresh = self.team.load(self._levels(len(games)), size=self.size, max_npcs=self.max_npcs)
         rows = (games[:, None] * self.players + np.arange(self.players)).ravel()
         self.states.board.terrain[games] = fresh.board.terrain
         self.states.board.cache.clear()
         self.states.set_rows(rows, fresh.replace(board=self.states.board, level=np.repeat(games, self.players)
                                                  .astype(np.int32)))
+        return rows
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         if seed is not None:
@@ -105,8 +103,7 @@ class TeamVectorEnv(VectorEnv):
         reward, _ = self.team.advance(s, a)  # games that ended do not change
         fresh = np.zeros(self.num_envs, dtype=bool)
         if len(restart):
-            self._start(restart)
-            rows = (restart[:, None] * p + np.arange(p)).ravel()
+            rows = self._start(restart)
             reward[rows] = 0.0
             fresh[rows] = True
         playing = s.status == State.PLAYING
