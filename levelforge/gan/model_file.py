@@ -21,7 +21,9 @@ from ..game import load_game
 from .model import LevelGAN
 
 FORMAT = "levelforge-gan"
-VERSION = 2  # 2: placement heads, patch critic
+VERSION = 3  # 2: placement heads, patch critic; 3: placement relations (tables in the generator)
+READS = (2, 3)  # a version 2 file loads with empty relation tables: it samples as it always did
+RELATION_KEYS = ("heads.relations.pair", "heads.relations.context")
 
 
 class GANFileError(LevelforgeError):
@@ -85,8 +87,9 @@ def load_gan(path: str | Path, game: str | None = None, device: str | torch.devi
     if not isinstance(blob, dict) or blob.get("format") != FORMAT:
         what = blob.get("format") if isinstance(blob, dict) else type(blob).__name__
         raise GANFileError(f"{p}: not a levelforge GAN model file (format {what!r})")
-    if blob.get("version") != VERSION:
-        raise GANFileError(f"{p}: GAN model version {blob.get('version')!r}; this levelforge reads version {VERSION}")
+    if blob.get("version") not in READS:
+        raise GANFileError(f"{p}: GAN model version {blob.get('version')!r}; this levelforge reads versions "
+                           f"{', '.join(map(str, READS))}")
     if game is not None and blob["game"] != load_game(game).name:
         raise GANFileError(f"{p}: the model generates {blob['game']} levels, not {load_game(game).name}")
     try:
@@ -95,7 +98,11 @@ def load_gan(path: str | Path, game: str | None = None, device: str | torch.devi
             int(blob["net_width"]), tuple(blob["cond_names"]), blob["cond_scale"].numpy(), blob["cond_prior"].numpy(),
             with_critic=blob.get("critic") is not None, config=blob.get("config"),
         )  # fmt: skip
-        gan.generator.load_state_dict(blob["generator"])
+        state = dict(blob["generator"])
+        if blob["version"] == 2:
+            own = gan.generator.state_dict()
+            state.update({k: own[k] for k in RELATION_KEYS if k in own})  # zeros: no relations
+        gan.generator.load_state_dict(state)
         if gan.critic is not None:
             gan.critic.load_state_dict(blob["critic"])
     except (KeyError, RuntimeError, ValueError, TypeError) as e:

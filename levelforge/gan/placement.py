@@ -32,9 +32,12 @@ drawn under a monster). ``k`` is fixed for a tile the game's
 feature (``--cond monsters=3``), and for a tile that ``same_count`` ties to
 another (goals to boxes), the other's count less the cells already holding
 it (a box on a goal). So the network learns *where* an object may go and the
-latent vector picks the cells. It is still a per-cell arg-max over all tiles
-that decodes the level, and everything is trained by the critic; nothing
-places or repairs a tile after the network.
+latent vector picks the cells. A cell's score also gets the bias of the
+placement relations (:mod:`levelforge.gan.relations`): tables, counted from
+the corpus, of where a group's objects stand relative to the groups drawn
+before it and to the walls around them. It is still a per-cell arg-max over
+all tiles that decodes the level, and the networks are trained by the
+critic; nothing places or repairs a tile after the network.
 """
 
 from __future__ import annotations
@@ -46,6 +49,9 @@ import torch
 from torch import nn
 
 from ..game import GameSpec
+from .encoding import cell_argmax
+from .floodfill import walking_distance
+from .relations import CONTEXT_BINS, PAIR_BINS, RelationTables, context_bins, log_ratio, pair_bins
 
 
 @dataclass(frozen=True)
@@ -118,6 +124,75 @@ class PlacementHeads(nn.Module):
         self.register_buffer("cond_scale", torch.as_tensor(cond_scale, dtype=torch.float32).reshape(-1))
         self.offset = nn.Parameter(torch.ones(len(self.groups)))
         self.log_sharpness = nn.Parameter(torch.full((len(self.groups),), math.log(4.0)))
+        self.relations = RelationTables(len(self.groups))
+
+    def _barred(self, i: int, taken: torch.Tensor) -> torch.Tensor:
+        return taken if self.groups[i].on_border else taken | self.ring
+
+    @torch.no_grad()
+    def relation_counts(self, tiles: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Replay the heads' draw order on decoded levels ``tiles`` ``(N, S, S) int64`` (each cell's
+        tile id; padding: any id): per group ``i`` and earlier group ``e`` (``e = groups``: the
+        context bins), ``hits[i, e]`` how many of the group's cells fall in each relation bin, ``avail[i, e]``
+        the cells it could have taken there (each level weighing one), and ``objects[i]`` the cells."""
+        grouped = torch.tensor([t for g in self.groups for t in g.ids], dtype=torch.int64, device=tiles.device)
+        ground = self.inside & ((tiles == self.ground) | torch.isin(tiles, grouped))
+        taken = ~ground
+        g = len(self.groups)
+        bins_max = max(PAIR_BINS, CONTEXT_BINS)
+        hits, avail = torch.zeros(g, g + 1, bins_max), torch.zeros(g, g + 1, bins_max)
+        objects = torch.zeros(g)
+        context = context_bins(ground)
+        dists: list[torch.Tensor] = []
+        for i in range(g):
+            eligible = ~self._barred(i, taken)
+            cells = self.inside & torch.isin(tiles, getattr(self, f"ids_{i}"))
+            share = eligible / eligible.flatten(1).sum(dim=1).clamp(min=1)[:, None, None]  # each level counts once
+            objects[i] = cells.sum().cpu()
+            bins = [pair_bins(d, eligible) for d in dists] + [context]
+            for e, b in zip([*range(len(dists)), g], bins):
+                hits[i, e] += torch.bincount(b[cells], minlength=bins_max).float().cpu()
+                avail[i, e] += torch.zeros(bins_max, device=b.device).index_add_(
+                    0, b[eligible], share[eligible].float()).cpu()
+            taken = taken | cells
+            dists.append(walking_distance(ground, cells))
+        return hits, avail, objects
+
+    def _tables(self) -> list[tuple[int, int, torch.Tensor]]:
+        """``(i, e, table)`` for every relation table (``e = groups``: group ``i``'s context bins)."""
+        g = len(self.groups)
+        return [(i, e, self.relations.pair[i, e]) for i in range(g) for e in range(i)] + \
+               [(i, g, self.relations.context[i]) for i in range(g)]
+
+    @torch.no_grad()
+    def fit_relations(self, tiles: torch.Tensor) -> None:
+        """Count the relation tables (:mod:`levelforge.gan.relations`) from real levels ``tiles``
+        (as :meth:`relation_counts` takes them)."""
+        hits, avail, objects = self.relation_counts(tiles)
+        for i, e, table in self._tables():
+            if objects[i] > 0:
+                table.copy_(log_ratio(hits[i, e, : len(table)], avail[i, e, : len(table)], float(objects[i])))
+
+    @torch.no_grad()
+    def calibrate_relations(self, real: torch.Tensor, drawn: torch.Tensor, rate: float = 1.0) -> float:
+        """One round of iterative scaling: each table moves by ``rate x (log P(bin | real objects) -
+        log P(bin | drawn objects))`` (both smoothed as :func:`~levelforge.gan.relations.log_ratio`
+        does), so that the generator's own draws (``drawn``: its decoded samples) fall in each bin
+        as often as the real levels' objects do, whatever the generator's scores prefer. Returns
+        the largest move."""
+        hits, avail, objects = self.relation_counts(real)
+        got, _, drawn_objects = self.relation_counts(drawn)
+        moved = 0.0
+        for i, e, table in self._tables():
+            if objects[i] == 0 or drawn_objects[i] == 0:
+                continue
+            n = len(table)
+            want = log_ratio(hits[i, e, :n], avail[i, e, :n], float(objects[i]))
+            have = log_ratio(got[i, e, :n], avail[i, e, :n], float(drawn_objects[i]))
+            step = rate * (want - have).clamp(-2.0, 2.0)
+            table += step
+            moved = max(moved, float(step.abs().max()))
+        return moved
 
     def counts(self, c: torch.Tensor, i: int, earlier: list[torch.Tensor], chosen: torch.Tensor) -> torch.Tensor:
         """``(N,) int64``: how many of group ``i`` each sample gets (``c``: the scaled feature vector;
@@ -140,17 +215,23 @@ class PlacementHeads(nn.Module):
         out = logits.clone()
         # cells no group may draw: padding, terrain other than the ground (objects stand on the floor), drawn ones
         terrain_logits = logits[:, self.terrain]
-        terrain = self.terrain_ids[terrain_logits.argmax(dim=1)]
+        terrain = self.terrain_ids[cell_argmax(terrain_logits)]
         level = terrain_logits.logsumexp(dim=1)  # (N, S, S): what an object must outbid on its cell
-        taken = ~self.inside | (terrain != self.ground)
+        ground = self.inside & (terrain == self.ground)
+        taken = ~ground
+        related = self.relations.active
+        context = context_bins(ground) if related else None
+        dists: list[torch.Tensor] = []  # walking distance from each group's draw (with relations)
         chosen = torch.full(taken.shape, -1, dtype=torch.int64, device=logits.device)
         ks: list[torch.Tensor] = []
         for i, group in enumerate(self.groups):
             ids = list(group.ids)
             mine = logits[:, ids]  # (N, |ids|, S, S)
             either = mine.logsumexp(dim=1)  # (N, S, S)
+            barred = self._barred(i, taken)
             score = either + gumbel[:, i]  # (N, S, S): a cell's draw, whichever id it holds
-            barred = taken if group.on_border else taken | self.ring
+            if related:
+                score = score + self.relations.bias(i, context, ~barred, dists)
             flat = score.masked_fill(barred, -math.inf).flatten(1)
             k = torch.minimum(self.counts(c, i, ks, chosen), (~barred).flatten(1).sum(dim=1) - 1).clamp(min=0)
             ks.append(k)
@@ -172,6 +253,8 @@ class PlacementHeads(nn.Module):
             out[:, ids] = drawn.masked_fill(~self.inside, 0.0)
             new = margin > 0
             ids_t = getattr(self, f"ids_{i}")
-            chosen = torch.where(new, ids_t[mine.argmax(dim=1)], chosen)
+            chosen = torch.where(new, ids_t[cell_argmax(mine)], chosen)
             taken = taken | new
+            if related and i + 1 < len(self.groups):
+                dists.append(walking_distance(ground, new))
         return out

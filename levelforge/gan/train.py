@@ -26,6 +26,11 @@ object planes (:mod:`levelforge.gan.structure`). Real levels are flipped
 left-right and up-down at random (``augment``), which keeps every structural
 property of these games. Each batch's feature vectors come from real levels,
 so the generator learns the corpus's joint distribution of features.
+
+The placement relations (:mod:`levelforge.gan.relations`) are counted from
+the training levels before the first step (``relations``) and, after the
+last, fitted to the trained generator's own draws in ``calibrate`` rounds of
+iterative scaling (:func:`calibrate_relations`), inside the time limit.
 """
 
 from __future__ import annotations
@@ -45,7 +50,7 @@ from ..game import load_game
 from ..level import Level
 from ..runlog import Progress, RunLog
 from ..settings import Settings
-from .encoding import canvas_size, encode
+from .encoding import canvas_size, cell_argmax, encode
 from .model import LevelGAN
 from .structure import FeatureLoss, ReachPenalty, StructurePenalty, StuckPenalty, mode_seeking, object_planes
 
@@ -76,6 +81,8 @@ class GANConfig(Settings):
     seeking_weight: float = 1.0  # mode seeking: object placements must move with the latent vector
     reach_weight: float = 1.0  # objects the player cannot walk to (soft flood fill)
     stuck_weight: float = 1.0  # push puzzles: items to cover that start stuck in a corner
+    relations: bool = True  # placement relations counted from the corpus (levelforge.gan.relations)
+    calibrate: int = 4  # then rounds of fitting them to the trained generator's own draws (0: none)
     hard: bool = True  # the critic sees decoded (one-hot) levels; gradients pass straight through
     critic_lr: float = 3e-4  # the critic learns faster than the generator (TTUR, Heusel et al. 2017); 0: lr
     augment: bool = True
@@ -97,6 +104,7 @@ class GANConfig(Settings):
             (min(self.gp_weight, self.structure_weight, self.feature_weight, self.seeking_weight,
                  self.reach_weight, self.stuck_weight) >= 0,
              "weights must be >= 0"),
+            (self.calibrate >= 0, "calibrate must be >= 0"),
             (self.log_every >= 1, "log_every must be >= 1"),
             (self.max_seconds >= 0, "max_seconds must be >= 0"),
             (self.device in ("cpu", "cuda", "auto"), "device must be cpu, cuda or auto"),
@@ -137,6 +145,32 @@ def _gradient_penalty(critic, real: torch.Tensor, fake: torch.Tensor, c: torch.T
     (grad,) = torch.autograd.grad(critic(mix, c).sum(), mix, create_graph=True)
     per_input = grad.reshape(len(grad) // critic.pack, -1)  # the critic's inputs are packs of levels
     return ((per_input.norm(dim=1) - 1.0) ** 2).mean()
+
+
+CALIBRATION_SAMPLES = (500, 4000)  # fresh samples per round of calibration: twice the corpus, within these
+CALIBRATION_RATE = 0.5  # each round moves the tables half way (a full step overshoots)
+CALIBRATION_SECONDS = 2.5  # what a time limit keeps for each round (about 1.3 s on a 2-core CPU)
+
+
+def calibrate_relations(gan: LevelGAN, real: torch.Tensor, rounds: int, seed: int,
+                        deadline: float = math.inf) -> int:
+    """Fit the placement relations to the generator's own draws: up to ``rounds`` rounds of
+    :meth:`~levelforge.gan.placement.PlacementHeads.calibrate_relations` on fresh samples
+    (``real``: the training levels' tile ids), while another round fits before ``deadline``
+    (``time.perf_counter()``). Returns the rounds done."""
+    from .sampler import GANGenerator  # the sampler builds on the model, as training does
+
+    heads, tiles = gan.generator.heads, len(load_game(gan.game).tiles)
+    n = int(np.clip(2 * len(real), *CALIBRATION_SAMPLES))
+    took = 0.0
+    for r in range(rounds):
+        start = time.perf_counter()
+        if start + took > deadline:
+            return r
+        drawn = GANGenerator(gan).sample(n, seed=1_000_003 * (seed + 1) + r)
+        heads.calibrate_relations(real, cell_argmax(encode(drawn, tiles, gan.size)).to(real.device), CALIBRATION_RATE)
+        took = time.perf_counter() - start
+    return rounds
 
 
 def train_gan(
@@ -185,6 +219,10 @@ def train_gan(
     gan.generator.to(device).train()
     critic = gan.critic.to(device).train()
     real_all = encode(levels, len(spec.tiles), size).to(device)
+    if gan.generator.heads is not None:  # the relations are counted afresh from this corpus (or left empty)
+        gan.generator.heads.relations.clear()
+        if cfg.relations:
+            gan.generator.heads.fit_relations(cell_argmax(real_all))
     real_counts = torch.as_tensor(counts, dtype=torch.float32, device=device)
     structure, feature_gap = StructurePenalty(spec, h, w), FeatureLoss(spec)
     objects = object_planes(spec)
@@ -198,7 +236,7 @@ def train_gan(
         decoded one-hot level, with gradients passed straight through to ``p``."""
         if not cfg.hard:
             return p
-        one_hot = torch.nn.functional.one_hot(p.argmax(dim=1), p.shape[1]).permute(0, 3, 1, 2).to(p.dtype)
+        one_hot = torch.nn.functional.one_hot(cell_argmax(p), p.shape[1]).permute(0, 3, 1, 2).to(p.dtype)
         return p + (one_hot - p).detach()
 
     def batch() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -215,7 +253,10 @@ def train_gan(
     log = RunLog(log_path, LOG_FIELDS)
     bar = Progress(cfg.steps, f"training {game} GAN", enabled=progress, seconds=cfg.max_seconds)
     t0 = time.perf_counter()
-    deadline = t0 + cfg.max_seconds if cfg.max_seconds > 0 else math.inf
+    calibrating = gan.generator.heads is not None and cfg.relations and cfg.calibrate > 0
+    reserve = min(CALIBRATION_SECONDS * cfg.calibrate, 0.5 * cfg.max_seconds) if calibrating else 0.0
+    end = t0 + cfg.max_seconds if cfg.max_seconds > 0 else math.inf
+    deadline = end - reserve  # training's; what is left is the calibration's
     sums: dict[str, float] = {}
     n_sums = 0
     step = critic_steps = 0
@@ -279,6 +320,8 @@ def train_gan(
         bar.close()
         log.close()
     gan.generator.eval()
+    rounds = calibrate_relations(gan, cell_argmax(real_all), cfg.calibrate, cfg.seed, end) \
+        if calibrating and not interrupted else 0
     gan.stats = {"steps": step, "seconds": round(time.perf_counter() - t0, 1), "corpus_levels": len(levels),
-                 "left_out_other_sizes": dropped, "interrupted": interrupted}
+                 "left_out_other_sizes": dropped, "interrupted": interrupted, "calibration_rounds": rounds}
     return gan
