@@ -288,6 +288,8 @@ def test_cli_agent_on_a_gan_that_makes_no_playable_level_fails_in_one_line(tiny_
 def test_a_time_limit_ends_training_before_it(dungeons) -> None:
     gan = train_gan(dungeons, GANConfig(steps=1_000_000, max_seconds=1.5, **TINY), progress=False)
     assert 0 < gan.stats["steps"] < 1_000_000 and gan.stats["seconds"] <= 1.5
+    gan = train_gan(dungeons, GANConfig(steps=1_000_000, max_seconds=6.0, calibrate=50, **TINY), progress=False)
+    assert 0 < gan.stats["calibration_rounds"] < 50 and gan.stats["seconds"] <= 6.0  # rounds stop at the limit
 
 
 def test_stuck_penalty_counts_boxes_in_corners_off_their_goals():

@@ -33,20 +33,23 @@ from levelforge.gan import GANGenerator, load_gan  # noqa: E402
 from levelforge.gan.encoding import cell_argmax, encode  # noqa: E402
 from levelforge.gan.train import calibrate_relations  # noqa: E402
 
-AROUND = ((-1, 0), (1, 0), (0, -1), (0, 1))
+STEPS = ((-1, 0), (1, 0), (0, -1), (0, 1))
 
 
 def placement_stats(levels: list, spec) -> dict:
-    """How often the key is beside the avatar; the shares of doors with 0-4 walls beside them."""
+    """How often the key is beside the avatar; the shares of doors with 0-4 walls beside them
+    (over the levels with one avatar and one door)."""
     avatar, key, door, wall = (spec.tile(n).id for n in ("avatar", "key", "door", "wall"))
+    levels = [lv for lv in levels if (lv.grid == avatar).sum() == 1 and (lv.grid == door).sum() == 1]
     beside, walls = 0, np.zeros(5)
     for lv in levels:
         g = lv.grid
         a = np.argwhere(g == avatar)[0]
         beside += any(np.abs(k - a).sum() == 1 for k in np.argwhere(g == key))
         r, c = np.argwhere(g == door)[0]
-        walls[sum(g[r + dr, c + dc] == wall for dr, dc in AROUND)] += 1
-    return {"key_beside_avatar": beside / len(levels), "door_walls_0_to_4": (walls / len(levels)).tolist()}
+        walls[sum(g[r + dr, c + dc] == wall for dr, dc in STEPS)] += 1
+    return {"levels": len(levels), "key_beside_avatar": beside / len(levels),
+            "door_walls_0_to_4": (walls / len(levels)).tolist()}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -167,20 +167,22 @@ class PlacementHeads(nn.Module):
     @torch.no_grad()
     def fit_relations(self, tiles: torch.Tensor) -> None:
         """Count the relation tables (:mod:`levelforge.gan.relations`) from real levels ``tiles``
-        (as :meth:`relation_counts` takes them)."""
+        (as :meth:`relation_counts` takes them); a group the levels never hold gets no bias."""
         hits, avail, objects = self.relation_counts(tiles)
+        self.relations.clear()
         for i, e, table in self._tables():
             if objects[i] > 0:
                 table.copy_(log_ratio(hits[i, e, : len(table)], avail[i, e, : len(table)], float(objects[i])))
 
     @torch.no_grad()
-    def calibrate_relations(self, real: torch.Tensor, drawn: torch.Tensor, rate: float = 1.0) -> float:
+    def calibration_round(self, target: tuple[torch.Tensor, ...], drawn: torch.Tensor, rate: float) -> float:
         """One round of iterative scaling: each table moves by ``rate x (log P(bin | real objects) -
         log P(bin | drawn objects))`` (both smoothed as :func:`~levelforge.gan.relations.log_ratio`
-        does), so that the generator's own draws (``drawn``: its decoded samples) fall in each bin
-        as often as the real levels' objects do, whatever the generator's scores prefer. Returns
-        the largest move."""
-        hits, avail, objects = self.relation_counts(real)
+        does, each step within +-2), so that the generator's own draws (``drawn``: its decoded
+        samples) fall in each bin about as often as the real levels' objects do, whatever the
+        generator's scores prefer. ``target``: :meth:`relation_counts` of the real levels.
+        Returns the largest move."""
+        hits, avail, objects = target
         got, _, drawn_objects = self.relation_counts(drawn)
         moved = 0.0
         for i, e, table in self._tables():
@@ -190,7 +192,7 @@ class PlacementHeads(nn.Module):
             want = log_ratio(hits[i, e, :n], avail[i, e, :n], float(objects[i]))
             have = log_ratio(got[i, e, :n], avail[i, e, :n], float(drawn_objects[i]))
             step = rate * (want - have).clamp(-2.0, 2.0)
-            table += step
+            table += step.to(table.device)
             moved = max(moved, float(step.abs().max()))
         return moved
 

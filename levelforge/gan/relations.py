@@ -25,9 +25,11 @@ are counted from the training corpus
 the heads' draw order on the real levels, as :func:`log_ratio`: ``log P(bin |
 the group's cells) - log P(bin | the cells it could have taken)``, shrunk
 towards 0 where the corpus says little. With the generator's own scores
-flat, a draw then falls in each bin as often as the corpus's objects do.
+flat, a draw then falls in each bin about as often as the corpus's objects
+do (about: the tables add up as if independent, and a draw of ``k`` cells is
+not ``k`` independent draws).
 They are not flat, so after training a few rounds of iterative scaling
-(:meth:`~levelforge.gan.placement.PlacementHeads.calibrate_relations`) fit
+(:meth:`~levelforge.gan.placement.PlacementHeads.calibration_round`) fit
 the tables to the trained generator's own draws. The generator's scores
 still pick the cell. A table of zeros changes nothing (how GAN files made
 before relations load).
@@ -38,7 +40,7 @@ from __future__ import annotations
 import torch
 
 
-#: upper edges of the walking-distance bins: 1, 2, 3, 4, 5, 6-7, 8-10, 11-15, 16+ steps (0 is the cell itself)
+#: where the walking-distance bins start: 1, 2, 3, 4, 5, 6-7, 8-10, 11-15, 16+ steps (bin 0: the cell itself)
 DISTANCE_EDGES = (1, 2, 3, 4, 5, 6, 8, 11, 16)
 QUANTILES = 4  # near ... far among the cells a group may draw, per level
 PAIR_BINS = (len(DISTANCE_EDGES) + 1) * QUANTILES + 1  # the last: out of reach

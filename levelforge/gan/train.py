@@ -155,21 +155,23 @@ CALIBRATION_SECONDS = 2.5  # what a time limit keeps for each round (about 1.3 s
 def calibrate_relations(gan: LevelGAN, real: torch.Tensor, rounds: int, seed: int,
                         deadline: float = math.inf) -> int:
     """Fit the placement relations to the generator's own draws: up to ``rounds`` rounds of
-    :meth:`~levelforge.gan.placement.PlacementHeads.calibrate_relations` on fresh samples
-    (``real``: the training levels' tile ids), while another round fits before ``deadline``
-    (``time.perf_counter()``). Returns the rounds done."""
+    :meth:`~levelforge.gan.placement.PlacementHeads.calibration_round` on fresh samples
+    (``real``: the training levels' tile ids), each started only when it should end before
+    ``deadline`` (``time.perf_counter()``; a round is expected to take as long as the last one,
+    or :data:`CALIBRATION_SECONDS` before the first). Returns the rounds done."""
     from .sampler import GANGenerator  # the sampler builds on the model, as training does
 
     heads, tiles = gan.generator.heads, len(load_game(gan.game).tiles)
     n = int(np.clip(2 * len(real), *CALIBRATION_SAMPLES))
-    took = 0.0
+    target = heads.relation_counts(real)
+    expected = CALIBRATION_SECONDS
     for r in range(rounds):
         start = time.perf_counter()
-        if start + took > deadline:
+        if start + expected > deadline:
             return r
         drawn = GANGenerator(gan).sample(n, seed=1_000_003 * (seed + 1) + r)
-        heads.calibrate_relations(real, cell_argmax(encode(drawn, tiles, gan.size)).to(real.device), CALIBRATION_RATE)
-        took = time.perf_counter() - start
+        heads.calibration_round(target, cell_argmax(encode(drawn, tiles, gan.size)).to(real.device), CALIBRATION_RATE)
+        expected = time.perf_counter() - start
     return rounds
 
 
@@ -251,12 +253,13 @@ def train_gan(
         return torch.randn(cfg.batch_size, cfg.latent, generator=gen).to(device)
 
     log = RunLog(log_path, LOG_FIELDS)
-    bar = Progress(cfg.steps, f"training {game} GAN", enabled=progress, seconds=cfg.max_seconds)
-    t0 = time.perf_counter()
     calibrating = gan.generator.heads is not None and cfg.relations and cfg.calibrate > 0
     reserve = min(CALIBRATION_SECONDS * cfg.calibrate, 0.5 * cfg.max_seconds) if calibrating else 0.0
+    budget = cfg.max_seconds - reserve  # the updates'; what is left is the calibration's
+    bar = Progress(cfg.steps, f"training {game} GAN", enabled=progress, seconds=budget)
+    t0 = time.perf_counter()
     end = t0 + cfg.max_seconds if cfg.max_seconds > 0 else math.inf
-    deadline = end - reserve  # training's; what is left is the calibration's
+    deadline = t0 + budget if cfg.max_seconds > 0 else math.inf
     sums: dict[str, float] = {}
     n_sums = 0
     step = critic_steps = 0
@@ -287,7 +290,7 @@ def train_gan(
             inside = p[:, :-1, :h, :w]
             # the decisive terms grow from 0 over the first half of the run: applied from the start,
             # they fix each object to whichever cell an untrained generator happens to favour
-            done = max(step / cfg.steps, (time.perf_counter() - t0) / cfg.max_seconds if cfg.max_seconds else 0.0)
+            done = max(step / cfg.steps, (time.perf_counter() - t0) / budget if cfg.max_seconds else 0.0)
             sure = 1.0 if resume is not None else min(1.0, 2.0 * done)
             s_pen, f_gap = structure(inside, sure).mean(), feature_gap(inside, c, sure).mean()
             seek = mode_seeking(inside[:, objects], z, half)
@@ -320,8 +323,12 @@ def train_gan(
         bar.close()
         log.close()
     gan.generator.eval()
-    rounds = calibrate_relations(gan, cell_argmax(real_all), cfg.calibrate, cfg.seed, end) \
-        if calibrating and not interrupted else 0
+    rounds = 0
+    if calibrating and not interrupted:
+        try:
+            rounds = calibrate_relations(gan, cell_argmax(real_all), cfg.calibrate, cfg.seed, end)
+        except KeyboardInterrupt:  # the tables of the rounds done stay
+            interrupted = True
     gan.stats = {"steps": step, "seconds": round(time.perf_counter() - t0, 1), "corpus_levels": len(levels),
                  "left_out_other_sizes": dropped, "interrupted": interrupted, "calibration_rounds": rounds}
     return gan
