@@ -132,9 +132,10 @@ class PlacementHeads(nn.Module):
     @torch.no_grad()
     def relation_counts(self, tiles: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Replay the heads' draw order on decoded levels ``tiles`` ``(N, S, S) int64`` (each cell's
-        tile id; padding: any id): per group ``i`` and earlier group ``e`` (``e = groups``: the
-        context bins), ``hits[i, e]`` how many of the group's cells fall in each relation bin, ``avail[i, e]``
-        the cells it could have taken there (each level weighing one), and ``objects[i]`` the cells."""
+        tile id; padding: any id). Per group ``i`` and earlier group ``e`` (``e = groups``: the
+        context bins): ``hits[i, e]``, how many of the group's cells fall in each relation bin;
+        ``avail[i, e]``, the cells it could have taken there (each level weighing one); and
+        ``objects[i]``, the group's cells."""
         grouped = torch.tensor([t for g in self.groups for t in g.ids], dtype=torch.int64, device=tiles.device)
         ground = self.inside & ((tiles == self.ground) | torch.isin(tiles, grouped))
         taken = ~ground
