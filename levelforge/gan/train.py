@@ -221,10 +221,11 @@ def train_gan(
     gan.generator.to(device).train()
     critic = gan.critic.to(device).train()
     real_all = encode(levels, len(spec.tiles), size).to(device)
+    real_tiles = cell_argmax(real_all)  # each real cell's tile id, what the relations are counted from
     if gan.generator.heads is not None:  # the relations are counted afresh from this corpus (or left empty)
         gan.generator.heads.relations.clear()
         if cfg.relations:
-            gan.generator.heads.fit_relations(cell_argmax(real_all))
+            gan.generator.heads.fit_relations(real_tiles)
     real_counts = torch.as_tensor(counts, dtype=torch.float32, device=device)
     structure, feature_gap = StructurePenalty(spec, h, w), FeatureLoss(spec)
     objects = object_planes(spec)
@@ -326,7 +327,7 @@ def train_gan(
     rounds = 0
     if calibrating and not interrupted:
         try:
-            rounds = calibrate_relations(gan, cell_argmax(real_all), cfg.calibrate, cfg.seed, end)
+            rounds = calibrate_relations(gan, real_tiles, cfg.calibrate, cfg.seed, end)
         except KeyboardInterrupt:  # the tables of the rounds done stay
             interrupted = True
     gan.stats = {"steps": step, "seconds": round(time.perf_counter() - t0, 1), "corpus_levels": len(levels),
